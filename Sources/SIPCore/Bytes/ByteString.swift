@@ -1,0 +1,65 @@
+/// A run of bytes taken from a SIP message without copying them: a view into the message's buffer
+/// (an `ArraySlice<UInt8>` shares the array's storage, so making one allocates nothing).
+///
+/// SIP text is octets (RFC 3261 §7.3.1, §25): header values may carry UTF-8, escaped NULs and
+/// binary bodies, so the model keeps bytes and turns them into `String` only when asked.
+/// Equality is byte-exact; use `equalsIgnoringASCIICase` where the RFC says a field is
+/// case-insensitive (tokens, host names, parameter names).
+public struct ByteString: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+    ExpressibleByStringLiteral, Comparable
+{
+    /// The bytes, sharing storage with the buffer they were cut from.
+    public var bytes: ArraySlice<UInt8>
+
+    public init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes }
+    public init(_ bytes: [UInt8]) { self.bytes = bytes[...] }
+    public init(_ string: String) { self.bytes = ArraySlice(string.utf8) }
+    public init(stringLiteral value: String) { self.init(value) }
+
+    public var count: Int { bytes.count }
+    public var isEmpty: Bool { bytes.isEmpty }
+
+    /// The bytes decoded as UTF-8 (invalid sequences become U+FFFD).
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+    public var description: String { string }
+    public var debugDescription: String { "\"" + string + "\"" }
+
+    /// Compares as ASCII case-insensitive text: the rule for tokens, host names and parameter names.
+    @_disfavoredOverload
+    public func equalsIgnoringASCIICase(_ other: ByteString) -> Bool {
+        bytes.count == other.bytes.count && zip(bytes, other.bytes).allSatisfy { asciiLower($0) == asciiLower($1) }
+    }
+
+    /// Compares with `literal` as ASCII case-insensitive text.
+    public func equalsIgnoringASCIICase(_ literal: StaticString) -> Bool {
+        guard bytes.count == literal.utf8CodeUnitCount else { return false }
+        return literal.withUTF8Buffer { lit in
+            var i = bytes.startIndex
+            for c in lit {
+                if asciiLower(bytes[i]) != asciiLower(c) { return false }
+                i += 1
+            }
+            return true
+        }
+    }
+
+    /// The value as a non-negative decimal integer; nil when it is empty, has a non-digit or exceeds `limit`.
+    public func decimalValue(limit: UInt64 = UInt64(UInt32.max)) -> UInt64? {
+        guard !bytes.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for c in bytes {
+            guard c >= 0x30, c <= 0x39 else { return nil }
+            value = value &* 10 &+ UInt64(c - 0x30)
+            if value > limit { return nil }
+        }
+        return value
+    }
+
+    public static func == (lhs: ByteString, rhs: String) -> Bool { lhs.bytes.elementsEqual(rhs.utf8) }
+    public static func == (lhs: String, rhs: ByteString) -> Bool { rhs == lhs }
+    public static func < (lhs: ByteString, rhs: ByteString) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+}
+
+/// ASCII lower-casing of one byte; other bytes pass unchanged.
+@inline(__always)
+func asciiLower(_ c: UInt8) -> UInt8 { (c >= 0x41 && c <= 0x5A) ? c | 0x20 : c }

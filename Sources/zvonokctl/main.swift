@@ -1,0 +1,4 @@
+import Foundation
+import ZvonokCtlCommands
+
+exit(ZvonokCtl.run(arguments: Array(CommandLine.arguments.dropFirst())))
