@@ -17,15 +17,11 @@ enum CharacterClass {
         c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A
     }
 
-    /// token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
+    /// token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"), as a
+    /// 128-bit map (the parser tests every byte of every header name against it).
     @inline(__always) static func isToken(_ c: UInt8) -> Bool {
-        switch c {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
-        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "%"), UInt8(ascii: "*"),
-            UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "`"), UInt8(ascii: "'"), UInt8(ascii: "~"):
-            return true
-        default: return false
-        }
+        c < 64 ? (0x03FF_6CA2_0000_0000 as UInt64) >> UInt64(c) & 1 == 1
+            : c < 128 && (0x47FF_FFFF_87FF_FFFE as UInt64) >> UInt64(c &- 64) & 1 == 1
     }
 
     /// unreserved = alphanum / mark; mark = "-" / "_" / "." / "!" / "~" / "*" / "'" / "(" / ")"

@@ -2,12 +2,22 @@
 /// (RFC 3261 §20.10, §25.1): `name-addr` (`"Display" <uri>`) or a bare `addr-spec`, followed by
 /// header parameters (`;tag=`, `;expires=`, `;q=`…), which belong to the header, not the URI.
 public struct NameAddress: Sendable, Equatable, CustomStringConvertible {
-    /// The display name as written: a quoted string (quotes kept) or tokens; nil when absent.
-    public var displayName: ByteString?
-    public var uri: URI
-    public var parameters: Parameters
+    public let uri: URI
     /// Whether the URI was written inside `<` `>`.
-    public var isNameAddr: Bool
+    public let isNameAddr: Bool
+    /// The value as written (for a list, this value only).
+    let text: ByteString
+    let displayNameSpan: ByteSpan
+    let parametersSpan: ByteSpan
+
+    /// The display name as written: a quoted string (quotes kept) or tokens; nil when absent.
+    public var displayName: ByteString? { text.piece(displayNameSpan) }
+    public var parameters: Parameters { Parameters(raw: text.pieceOrEmpty(parametersSpan)) }
+
+    public static func == (lhs: NameAddress, rhs: NameAddress) -> Bool {
+        lhs.displayName == rhs.displayName && lhs.uri == rhs.uri && lhs.parameters == rhs.parameters
+            && lhs.isNameAddr == rhs.isNameAddr
+    }
 
     /// The display name as text: quotes and escapes removed.
     public var displayNameText: String? { displayName.map { unquote($0).string } }
@@ -15,18 +25,26 @@ public struct NameAddress: Sendable, Equatable, CustomStringConvertible {
     /// The `tag` parameter (RFC 3261 §19.3) of From or To.
     public var tag: ByteString? { parameters.value("tag") }
 
+    /// An address in name-addr form, from parts (the display name quoted or a token, as it is to be written).
     public init(displayName: ByteString? = nil, uri: URI, parameters: Parameters = .none) {
-        self.displayName = displayName
-        self.uri = uri
-        self.parameters = parameters
-        self.isNameAddr = true
+        var bytes: [UInt8] = []
+        var display = ByteSpan.absent
+        if let displayName {
+            bytes.append(contentsOf: displayName.bytes)
+            display = ByteSpan(0..<bytes.count)
+        }
+        let parametersStart = bytes.count
+        bytes.append(contentsOf: parameters.raw.bytes)
+        self.init(uri: uri, isNameAddr: true, text: ByteString(bytes), displayNameSpan: display,
+                  parametersSpan: ByteSpan(parametersStart..<bytes.count))
     }
 
-    init(displayName: ByteString?, uri: URI, parameters: Parameters, isNameAddr: Bool) {
-        self.displayName = displayName
+    init(uri: URI, isNameAddr: Bool, text: ByteString, displayNameSpan: ByteSpan, parametersSpan: ByteSpan) {
         self.uri = uri
-        self.parameters = parameters
         self.isNameAddr = isNameAddr
+        self.text = text
+        self.displayNameSpan = displayNameSpan
+        self.parametersSpan = parametersSpan
     }
 
     /// The value in canonical form: `"Display" <uri>;params` (always with angle brackets).
@@ -39,10 +57,11 @@ public struct NameAddress: Sendable, Equatable, CustomStringConvertible {
     /// Parses one value at the scanner; leaves it before a following comma or at the end.
     static func parse(_ s: inout ByteScanner, in header: StaticString) throws(SIPParseError) -> NameAddress {
         s.skipWhitespace()
-        var displayName: ByteString?
+        let valueStart = s.position
+        var displayName = ByteSpan.absent
         var bracketed = false
         if s.peek == UInt8(ascii: "\"") {
-            displayName = try s.quotedString(in: header)
+            displayName = ByteSpan(try s.quotedString(in: header).bytes.indices)
             s.skipWhitespace()
             bracketed = true
         } else if s.peek != UInt8(ascii: "<") {
@@ -54,7 +73,7 @@ public struct NameAddress: Sendable, Equatable, CustomStringConvertible {
                 s.skipWhitespace()
             }
             if s.peek == UInt8(ascii: "<"), end > start {
-                displayName = ByteString(s.bytes[start..<end])
+                displayName = ByteSpan(start..<end)
                 bracketed = true
             } else {
                 s.move(to: start)
@@ -76,8 +95,10 @@ public struct NameAddress: Sendable, Equatable, CustomStringConvertible {
             guard !uriText.isEmpty else { throw .malformedHeader(header, "missing address") }
             uri = try URI(parsing: uriText, context: .addrSpec, in: header)
         }
-        let parameters = try s.headerParameters(in: header)
-        return NameAddress(displayName: displayName, uri: uri, parameters: parameters, isNameAddr: bracketed)
+        let parametersStart = s.position
+        _ = try s.headerParameters(in: header)
+        return NameAddress(uri: uri, isNameAddr: bracketed, text: ByteString(s.bytes[valueStart..<s.position]),
+                           displayNameSpan: displayName, parametersSpan: ByteSpan(parametersStart..<s.position))
     }
 
     /// Parses a single-valued header (From, To, Refer-To…): one address and nothing after it.

@@ -169,65 +169,138 @@ public enum KnownHeader: UInt8, Sendable, CaseIterable {
         }
     }
 
-    /// Candidates grouped by length and first letter, then one case-insensitive comparison.
+    /// Candidates grouped by length, then first letter (nested switches compile to jump tables),
+    /// then one case-insensitive comparison.
     private static func byLength(_ name: UnsafeBufferPointer<UInt8>) -> KnownHeader? {
         let first = asciiLower(name[0])
-        switch (name.count, first) {
-        case (2, UInt8(ascii: "t")): return equal(name, "to") ? .to : nil
-        case (3, UInt8(ascii: "v")): return equal(name, "via") ? .via : nil
-        case (4, UInt8(ascii: "c")): return equal(name, "cseq") ? .cseq : nil
-        case (4, UInt8(ascii: "f")): return equal(name, "from") ? .from : nil
-        case (4, UInt8(ascii: "d")): return equal(name, "date") ? .date : nil
-        case (4, UInt8(ascii: "r")): return either(name, .rack, .rseq)
-        case (4, UInt8(ascii: "p")): return equal(name, "path") ? .path : nil
-        case (5, UInt8(ascii: "r")): return equal(name, "route") ? .route : nil
-        case (5, UInt8(ascii: "a")): return equal(name, "allow") ? .allow : nil
-        case (5, UInt8(ascii: "e")): return equal(name, "event") ? .event : nil
-        case (6, UInt8(ascii: "r")): return equal(name, "reason") ? .reason : nil
-        case (6, UInt8(ascii: "a")): return equal(name, "accept") ? .accept : nil
-        case (6, UInt8(ascii: "s")): return equal(name, "server") ? .server : nil
-        case (7, UInt8(ascii: "c")): return either(name, .callID, .contact)
-        case (7, UInt8(ascii: "e")): return equal(name, "expires") ? .expires : nil
-        case (7, UInt8(ascii: "r")): return equal(name, "require") ? .require : nil
-        case (7, UInt8(ascii: "s")): return equal(name, "subject") ? .subject : nil
-        case (7, UInt8(ascii: "w")): return equal(name, "warning") ? .warning : nil
-        case (7, UInt8(ascii: "p")): return equal(name, "privacy") ? .privacy : nil
-        case (6, UInt8(ascii: "m")): return equal(name, "min-se") ? .minSE : nil
-        case (8, UInt8(ascii: "r")): return either(name, .referTo, .replyTo)
-        case (8, UInt8(ascii: "p")): return equal(name, "priority") ? .priority : nil
-        case (8, UInt8(ascii: "i")): return equal(name, "identity") ? .identity : nil
-        case (9, UInt8(ascii: "c")): return equal(name, "call-info") ? .callInfo : nil
-        case (9, UInt8(ascii: "s")): return equal(name, "supported") ? .supported : nil
-        case (9, UInt8(ascii: "t")): return equal(name, "timestamp") ? .timestamp : nil
-        case (10, UInt8(ascii: "u")): return equal(name, "user-agent") ? .userAgent : nil
-        case (10, UInt8(ascii: "a")): return equal(name, "alert-info") ? .alertInfo : nil
-        case (10, UInt8(ascii: "e")): return equal(name, "error-info") ? .errorInfo : nil
-        case (11, UInt8(ascii: "r")): return either(name, .retryAfter, .referredBy)
-        case (11, UInt8(ascii: "m")): return equal(name, "min-expires") ? .minExpires : nil
-        case (11, UInt8(ascii: "u")): return equal(name, "unsupported") ? .unsupported : nil
-        case (11, UInt8(ascii: "i")): return equal(name, "in-reply-to") ? .inReplyTo : nil
-        case (12, UInt8(ascii: "c")): return equal(name, "content-type") ? .contentType : nil
-        case (12, UInt8(ascii: "m")): return either(name, .maxForwards, .mimeVersion)
-        case (12, UInt8(ascii: "r")): return equal(name, "record-route") ? .recordRoute : nil
-        case (12, UInt8(ascii: "a")): return equal(name, "allow-events") ? .allowEvents : nil
-        case (12, UInt8(ascii: "o")): return equal(name, "organization") ? .organization : nil
-        case (13, UInt8(ascii: "a")): return equal(name, "authorization") ? .authorization : nil
-        case (13, UInt8(ascii: "p")): return equal(name, "proxy-require") ? .proxyRequire : nil
-        case (13, UInt8(ascii: "i")): return equal(name, "identity-info") ? .identityInfo : nil
-        case (14, UInt8(ascii: "c")): return equal(name, "content-length") ? .contentLength : nil
-        case (14, UInt8(ascii: "a")): return equal(name, "accept-contact") ? .acceptContact : nil
-        case (14, UInt8(ascii: "r")): return equal(name, "reject-contact") ? .rejectContact : nil
-        case (15, UInt8(ascii: "a")): return either(name, .acceptEncoding, .acceptLanguage)
-        case (15, UInt8(ascii: "s")): return equal(name, "session-expires") ? .sessionExpires : nil
-        case (16, UInt8(ascii: "c")): return either(name, .contentEncoding, .contentLanguage)
-        case (16, UInt8(ascii: "w")): return equal(name, "www-authenticate") ? .wwwAuthenticate : nil
-        case (18, UInt8(ascii: "p")): return equal(name, "proxy-authenticate") ? .proxyAuthenticate : nil
-        case (18, UInt8(ascii: "s")): return equal(name, "subscription-state") ? .subscriptionState : nil
-        case (19, UInt8(ascii: "a")): return equal(name, "authentication-info") ? .authenticationInfo : nil
-        case (19, UInt8(ascii: "c")): return equal(name, "content-disposition") ? .contentDisposition : nil
-        case (19, UInt8(ascii: "p")): return either(name, .proxyAuthorization, .pAssertedIdentity)
-        case (19, UInt8(ascii: "r")): return equal(name, "request-disposition") ? .requestDisposition : nil
-        case (20, UInt8(ascii: "p")): return equal(name, "p-preferred-identity") ? .pPreferredIdentity : nil
+        switch name.count {
+        case 2:
+            switch first {
+            case UInt8(ascii: "t"): return equal(name, "to") ? .to : nil
+            default: return nil
+            }
+        case 3:
+            switch first {
+            case UInt8(ascii: "v"): return equal(name, "via") ? .via : nil
+            default: return nil
+            }
+        case 4:
+            switch first {
+            case UInt8(ascii: "c"): return equal(name, "cseq") ? .cseq : nil
+            case UInt8(ascii: "f"): return equal(name, "from") ? .from : nil
+            case UInt8(ascii: "d"): return equal(name, "date") ? .date : nil
+            case UInt8(ascii: "r"): return either(name, .rack, .rseq)
+            case UInt8(ascii: "p"): return equal(name, "path") ? .path : nil
+            default: return nil
+            }
+        case 5:
+            switch first {
+            case UInt8(ascii: "r"): return equal(name, "route") ? .route : nil
+            case UInt8(ascii: "a"): return equal(name, "allow") ? .allow : nil
+            case UInt8(ascii: "e"): return equal(name, "event") ? .event : nil
+            default: return nil
+            }
+        case 6:
+            switch first {
+            case UInt8(ascii: "r"): return equal(name, "reason") ? .reason : nil
+            case UInt8(ascii: "a"): return equal(name, "accept") ? .accept : nil
+            case UInt8(ascii: "s"): return equal(name, "server") ? .server : nil
+            case UInt8(ascii: "m"): return equal(name, "min-se") ? .minSE : nil
+            default: return nil
+            }
+        case 7:
+            switch first {
+            case UInt8(ascii: "c"): return either(name, .callID, .contact)
+            case UInt8(ascii: "e"): return equal(name, "expires") ? .expires : nil
+            case UInt8(ascii: "r"): return equal(name, "require") ? .require : nil
+            case UInt8(ascii: "s"): return equal(name, "subject") ? .subject : nil
+            case UInt8(ascii: "w"): return equal(name, "warning") ? .warning : nil
+            case UInt8(ascii: "p"): return equal(name, "privacy") ? .privacy : nil
+            default: return nil
+            }
+        case 8:
+            switch first {
+            case UInt8(ascii: "r"): return either(name, .referTo, .replyTo)
+            case UInt8(ascii: "p"): return equal(name, "priority") ? .priority : nil
+            case UInt8(ascii: "i"): return equal(name, "identity") ? .identity : nil
+            default: return nil
+            }
+        case 9:
+            switch first {
+            case UInt8(ascii: "c"): return equal(name, "call-info") ? .callInfo : nil
+            case UInt8(ascii: "s"): return equal(name, "supported") ? .supported : nil
+            case UInt8(ascii: "t"): return equal(name, "timestamp") ? .timestamp : nil
+            default: return nil
+            }
+        case 10:
+            switch first {
+            case UInt8(ascii: "u"): return equal(name, "user-agent") ? .userAgent : nil
+            case UInt8(ascii: "a"): return equal(name, "alert-info") ? .alertInfo : nil
+            case UInt8(ascii: "e"): return equal(name, "error-info") ? .errorInfo : nil
+            default: return nil
+            }
+        case 11:
+            switch first {
+            case UInt8(ascii: "r"): return either(name, .retryAfter, .referredBy)
+            case UInt8(ascii: "m"): return equal(name, "min-expires") ? .minExpires : nil
+            case UInt8(ascii: "u"): return equal(name, "unsupported") ? .unsupported : nil
+            case UInt8(ascii: "i"): return equal(name, "in-reply-to") ? .inReplyTo : nil
+            default: return nil
+            }
+        case 12:
+            switch first {
+            case UInt8(ascii: "c"): return equal(name, "content-type") ? .contentType : nil
+            case UInt8(ascii: "m"): return either(name, .maxForwards, .mimeVersion)
+            case UInt8(ascii: "r"): return equal(name, "record-route") ? .recordRoute : nil
+            case UInt8(ascii: "a"): return equal(name, "allow-events") ? .allowEvents : nil
+            case UInt8(ascii: "o"): return equal(name, "organization") ? .organization : nil
+            default: return nil
+            }
+        case 13:
+            switch first {
+            case UInt8(ascii: "a"): return equal(name, "authorization") ? .authorization : nil
+            case UInt8(ascii: "p"): return equal(name, "proxy-require") ? .proxyRequire : nil
+            case UInt8(ascii: "i"): return equal(name, "identity-info") ? .identityInfo : nil
+            default: return nil
+            }
+        case 14:
+            switch first {
+            case UInt8(ascii: "c"): return equal(name, "content-length") ? .contentLength : nil
+            case UInt8(ascii: "a"): return equal(name, "accept-contact") ? .acceptContact : nil
+            case UInt8(ascii: "r"): return equal(name, "reject-contact") ? .rejectContact : nil
+            default: return nil
+            }
+        case 15:
+            switch first {
+            case UInt8(ascii: "a"): return either(name, .acceptEncoding, .acceptLanguage)
+            case UInt8(ascii: "s"): return equal(name, "session-expires") ? .sessionExpires : nil
+            default: return nil
+            }
+        case 16:
+            switch first {
+            case UInt8(ascii: "c"): return either(name, .contentEncoding, .contentLanguage)
+            case UInt8(ascii: "w"): return equal(name, "www-authenticate") ? .wwwAuthenticate : nil
+            default: return nil
+            }
+        case 18:
+            switch first {
+            case UInt8(ascii: "p"): return equal(name, "proxy-authenticate") ? .proxyAuthenticate : nil
+            case UInt8(ascii: "s"): return equal(name, "subscription-state") ? .subscriptionState : nil
+            default: return nil
+            }
+        case 19:
+            switch first {
+            case UInt8(ascii: "a"): return equal(name, "authentication-info") ? .authenticationInfo : nil
+            case UInt8(ascii: "c"): return equal(name, "content-disposition") ? .contentDisposition : nil
+            case UInt8(ascii: "p"): return either(name, .proxyAuthorization, .pAssertedIdentity)
+            case UInt8(ascii: "r"): return equal(name, "request-disposition") ? .requestDisposition : nil
+            default: return nil
+            }
+        case 20:
+            switch first {
+            case UInt8(ascii: "p"): return equal(name, "p-preferred-identity") ? .pPreferredIdentity : nil
+            default: return nil
+            }
         default: return nil
         }
     }

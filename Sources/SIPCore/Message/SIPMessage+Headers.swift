@@ -21,11 +21,13 @@ extension SIPMessage {
     }
 
     public func from() throws(SIPParseError) -> NameAddress? {
-        try firstValue(.from).map { v throws(SIPParseError) in try NameAddress.parseSingle(v, in: "From") }
+        guard let value = firstValue(.from) else { return nil }
+        return try NameAddress.parseSingle(value, in: "From")
     }
 
     public func to() throws(SIPParseError) -> NameAddress? {
-        try firstValue(.to).map { v throws(SIPParseError) in try NameAddress.parseSingle(v, in: "To") }
+        guard let value = firstValue(.to) else { return nil }
+        return try NameAddress.parseSingle(value, in: "To")
     }
 
     /// The Call-ID (§20.8): `word ["@" word]`, compared byte for byte.
@@ -41,15 +43,15 @@ extension SIPMessage {
     }
 
     public func cseq() throws(SIPParseError) -> CSeq? {
-        try firstValue(.cseq).map { v throws(SIPParseError) in try CSeq.parse(v) }
+        guard let value = firstValue(.cseq) else { return nil }
+        return try CSeq.parse(value)
     }
 
     /// Max-Forwards (§20.22): 0 to 255.
     public func maxForwards() throws(SIPParseError) -> Int? {
-        try firstValue(.maxForwards).map { v throws(SIPParseError) in
-            guard let n = v.decimalValue(limit: 255) else { throw .malformedHeader("Max-Forwards", "not a number from 0 to 255") }
-            return Int(n)
-        }
+        guard let value = firstValue(.maxForwards) else { return nil }
+        guard let n = value.decimalValue(limit: 255) else { throw .malformedHeader("Max-Forwards", "not a number from 0 to 255") }
+        return Int(n)
     }
 
     /// Contact values (§20.10) across lines, or `*`.
@@ -92,12 +94,11 @@ extension SIPMessage {
     }
 
     public func contentType() throws(SIPParseError) -> MediaType? {
-        try firstValue(.contentType).map { v throws(SIPParseError) in
-            var s = ByteScanner(v)
-            let type = try MediaType.parse(&s, in: "Content-Type")
-            try s.expectEnd(in: "Content-Type")
-            return type
-        }
+        guard let value = firstValue(.contentType) else { return nil }
+        var s = ByteScanner(value)
+        let type = try MediaType.parse(&s, in: "Content-Type")
+        try s.expectEnd(in: "Content-Type")
+        return type
     }
 
     /// Accept media ranges (§20.1), across lines; an empty Accept header gives an empty list.

@@ -18,9 +18,15 @@ public struct Parameters: Sendable, Equatable, Sequence {
 
     public var isEmpty: Bool { raw.isEmpty }
 
-    /// The first parameter named `name`, or nil when absent.
+    /// The first parameter named `name`, or nil when absent. Scans in place: only the match
+    /// becomes a `Parameter`.
     public func first(named name: StaticString) -> Parameter? {
-        for p in self where p.name.equalsIgnoringASCIICase(name) { return p }
+        var it = makeIterator()
+        while let (nameRange, valueRange) = it.nextRanges() {
+            if equalsIgnoringCase(raw.bytes[nameRange], name) {
+                return Parameter(name: ByteString(raw.bytes[nameRange]), value: valueRange.map { ByteString(raw.bytes[$0]) })
+            }
+        }
         return nil
     }
 
@@ -50,6 +56,12 @@ public struct Parameters: Sendable, Equatable, Sequence {
         }
 
         public mutating func next() -> Parameter? {
+            guard let (name, value) = nextRanges() else { return nil }
+            return Parameter(name: ByteString(bytes[name]), value: value.map { ByteString(bytes[$0]) })
+        }
+
+        /// The next parameter's name and value positions, without making slices.
+        mutating func nextRanges() -> (Range<Int>, Range<Int>?)? {
             let end = bytes.endIndex
             skipWhitespace()
             guard i < end, bytes[i] == UInt8(ascii: ";") else { return nil }
@@ -57,12 +69,12 @@ public struct Parameters: Sendable, Equatable, Sequence {
             skipWhitespace()
             let nameStart = i
             while i < end, !isDelimiter(bytes[i]) { i += 1 }
-            let name = ByteString(bytes[nameStart..<i])
+            let name = nameStart..<i
             let afterName = i
             skipWhitespace()
             guard i < end, bytes[i] == UInt8(ascii: "=") else {
                 i = afterName
-                return Parameter(name: name, value: nil)
+                return (name, nil)
             }
             i += 1
             skipWhitespace()
@@ -74,7 +86,7 @@ public struct Parameters: Sendable, Equatable, Sequence {
             } else {
                 while i < end, !isDelimiter(bytes[i]) { i += 1 }
             }
-            return Parameter(name: name, value: ByteString(bytes[valueStart..<i]))
+            return (name, valueStart..<i)
         }
 
         private mutating func skipWhitespace() {
@@ -143,4 +155,17 @@ extension ByteScanner {
         }
         return position - start
     }
+}
+
+/// ASCII case-insensitive comparison of bytes with a literal, without making a `ByteString`.
+@inline(__always)
+func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ literal: StaticString) -> Bool {
+    guard bytes.count == literal.utf8CodeUnitCount else { return false }
+    let lit = literal.utf8Start
+    var j = 0
+    for c in bytes {
+        if asciiLower(c) != asciiLower(lit[j]) { return false }
+        j += 1
+    }
+    return true
 }

@@ -4,18 +4,27 @@
 /// Parts are kept as written (still %-escaped); `isEquivalent(to:)` compares them by the rules
 /// of §19.1.4, decoding escapes first.
 public struct SIPURI: Sendable, Equatable, CustomStringConvertible {
-    public var isSecure: Bool
-    /// The user part, escaped as written; nil when the URI has no userinfo.
-    public var user: ByteString?
-    public var password: ByteString?
-    /// A host name, an IPv4 address, or an IPv6 reference with its brackets.
-    public var host: ByteString
-    public var port: UInt16?
-    public var parameters: Parameters
-    /// The `?`-headers as written, without the `?`; nil when absent.
-    public var headers: ByteString?
+    public let isSecure: Bool
+    public let port: UInt16?
     /// The whole URI as written.
-    public var text: ByteString
+    public let text: ByteString
+    let userSpan: ByteSpan
+    let passwordSpan: ByteSpan
+    let hostSpan: ByteSpan
+    let parametersSpan: ByteSpan
+    let headersSpan: ByteSpan
+
+    /// The user part, escaped as written; nil when the URI has no userinfo.
+    public var user: ByteString? { text.piece(userSpan) }
+    public var password: ByteString? { text.piece(passwordSpan) }
+    /// A host name, an IPv4 address, or an IPv6 reference with its brackets.
+    public var host: ByteString { text.pieceOrEmpty(hostSpan) }
+    public var parameters: Parameters { Parameters(raw: text.pieceOrEmpty(parametersSpan)) }
+    /// The `?`-headers as written, without the `?`; nil when absent.
+    public var headers: ByteString? { text.piece(headersSpan) }
+
+    /// Same text, byte for byte (where each copy lives does not matter).
+    public static func == (lhs: SIPURI, rhs: SIPURI) -> Bool { lhs.text == rhs.text }
 
     public var description: String { text.string }
 
@@ -44,16 +53,16 @@ public struct SIPURI: Sendable, Equatable, CustomStringConvertible {
         self = uri
     }
 
-    init(isSecure: Bool, user: ByteString?, password: ByteString?, host: ByteString, port: UInt16?,
-         parameters: Parameters, headers: ByteString?, text: ByteString) {
+    init(isSecure: Bool, port: UInt16?, text: ByteString, user: ByteSpan, password: ByteSpan, host: ByteSpan,
+         parameters: ByteSpan, headers: ByteSpan) {
         self.isSecure = isSecure
-        self.user = user
-        self.password = password
-        self.host = host
         self.port = port
-        self.parameters = parameters
-        self.headers = headers
         self.text = text
+        userSpan = user
+        passwordSpan = password
+        hostSpan = host
+        parametersSpan = parameters
+        headersSpan = headers
     }
 
     /// URI comparison (RFC 3261 §19.1.4): scheme, user and password case-sensitive after
@@ -62,6 +71,7 @@ public struct SIPURI: Sendable, Equatable, CustomStringConvertible {
     /// them, other parameters only when both do; headers must all match.
     public func isEquivalent(to other: SIPURI) -> Bool {
         guard isSecure == other.isSecure, port == other.port, host.equalsIgnoringASCIICase(other.host) else { return false }
+        let parameters = self.parameters, headers = self.headers
         guard user.map(PercentEncoding.decode) == other.user.map(PercentEncoding.decode),
               password.map(PercentEncoding.decode) == other.password.map(PercentEncoding.decode) else { return false }
         guard parametersAgree(parameters, other.parameters), parametersAgree(other.parameters, parameters) else {

@@ -23,25 +23,27 @@ enum URIParser {
     /// SIP-URI = "sip:" [ userinfo ] hostport uri-parameters [ headers ]
     private static func parseSIP(_ s: inout ByteScanner, text: ByteString, secure: Bool, context: URI.Context,
                                  in what: StaticString) throws(SIPParseError) -> SIPURI {
-        var user: ByteString?
-        var password: ByteString?
+        var user = ByteSpan.absent
+        var password = ByteSpan.absent
         if let at = s.remaining.bytes.firstIndex(of: UInt8(ascii: "@")) {
             // userinfo = ( user / telephone-subscriber ) [ ":" password ] "@"
             let userStart = s.position
             guard try s.escapedRun({ CharacterClass.isUnreserved($0) || CharacterClass.isUserUnreserved($0) }, in: what) > 0 else {
                 throw .malformedHeader(what, "empty user part in URI")
             }
-            user = ByteString(s.bytes[userStart..<s.position])
+            user = ByteSpan(userStart..<s.position)
             if s.consume(UInt8(ascii: ":")) {
                 let passwordStart = s.position
                 _ = try s.escapedRun(CharacterClass.isPasswordChar, in: what)
-                password = ByteString(s.bytes[passwordStart..<s.position])
+                password = ByteSpan(passwordStart..<s.position)
             }
             guard s.position == at, s.consume(UInt8(ascii: "@")) else {
                 throw .malformedHeader(what, "invalid character in the user part of the URI")
             }
         }
-        let host = try parseHost(&s, in: what)
+        let hostStart = s.position
+        _ = try parseHost(&s, in: what)
+        let host = ByteSpan(hostStart..<s.position)
         var port: UInt16?
         if s.consume(UInt8(ascii: ":")) {
             let digits = s.take(while: CharacterClass.isDigit)
@@ -50,8 +52,10 @@ enum URIParser {
             }
             port = UInt16(value)
         }
-        let parameters = try s.uriParameters(in: what)
-        var headers: ByteString?
+        let parametersStart = s.position
+        _ = try s.uriParameters(in: what)
+        let parameters = ByteSpan(parametersStart..<s.position)
+        var headers = ByteSpan.absent
         if s.consume(UInt8(ascii: "?")) {
             guard context == .nameAddr else {
                 throw .malformedHeader(what, context == .requestURI
@@ -64,11 +68,11 @@ enum URIParser {
                 }
                 _ = try s.escapedRun(CharacterClass.isHeaderChar, in: what)
             } while s.consume(UInt8(ascii: "&"))
-            headers = ByteString(s.bytes[start..<s.position])
+            headers = ByteSpan(start..<s.position)
         }
         guard s.isAtEnd else { throw .malformedHeader(what, "invalid character in URI") }
-        return SIPURI(isSecure: secure, user: user, password: password, host: host, port: port,
-                      parameters: parameters, headers: headers, text: text)
+        return SIPURI(isSecure: secure, port: port, text: text, user: user, password: password, host: host,
+                      parameters: parameters, headers: headers)
     }
 
     /// host = hostname / IPv4address / IPv6reference
