@@ -6,6 +6,7 @@ import SIPCore
 /// the SIP message in it, reject it as unparseable (400), or parse it and answer with a specific
 /// code — the judgement of `DatagramVerdict` (RFC 3261 §18.3 framing, then `validate`).
 public struct LintCommand: ParsableCommand {
+    /// How results are printed: sentences for people, or one tab-separated line per file for scripts.
     public enum Format: String, ExpressibleByArgument, CaseIterable, Sendable { case text, tsv }
 
     public static let configuration = CommandConfiguration(

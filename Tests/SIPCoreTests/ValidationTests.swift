@@ -28,6 +28,11 @@ import Testing
         #expect(Self.verdict(Corpus.bench("register.sip")).kind == .valid)
     }
 
+    @Test(arguments: Corpus.realisticNames)
+    func realSoftphoneMessagesAreValid(_ name: String) {
+        #expect(Self.verdict(Corpus.realistic(name)) == DatagramVerdict(kind: .valid, code: 0, reason: ""), "\(name)")
+    }
+
     @Test func everyRefusalHasItsCode() throws {
         #expect(Self.verdict(Self.request(cseqMethod: "BYE")).code == 400)
         #expect(Self.verdict(Self.request(method: "FOO", cseqMethod: "BYE")).code == 501)

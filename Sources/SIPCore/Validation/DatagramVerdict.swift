@@ -2,6 +2,7 @@
 /// parse it and answer with a specific code. `zvonokctl lint` prints it; the RFC 4475 tests
 /// compare it with the corpus manifest.
 public struct DatagramVerdict: Sendable, Equatable, CustomStringConvertible {
+    /// The three outcomes `zvonokctl lint` reports.
     public enum Kind: String, Sendable {
         /// The server processes the message.
         case valid
