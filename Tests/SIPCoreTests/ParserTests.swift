@@ -90,6 +90,18 @@ import Testing
         #expect(m.headerFields.map(\.known) == [.via, .from, .to, .callID, .cseq, .maxForwards, .contentLength])
     }
 
+    @Test func headerNamesLookUp() {
+        #expect(KnownHeader.lookup("") == nil)
+        #expect(KnownHeader.lookup("x") == .sessionExpires)
+        #expect(KnownHeader.lookup("X-Custom") == nil)
+        for header in KnownHeader.allCases {
+            #expect(KnownHeader.lookup(header.canonicalName.description.uppercased()) == header)
+            if let compact = header.compactForm {
+                #expect(KnownHeader.lookup(String(UnicodeScalar(compact))) == header)
+            }
+        }
+    }
+
     @Test func responsesParse() throws {
         let m = try SIPMessage(parsing: Corpus.torture("noreason"))
         #expect(m.statusCode == 100 && m.reasonPhrase == "" && m.isResponse)

@@ -134,6 +134,7 @@ public enum KnownHeader: UInt8, Sendable, CaseIterable {
     /// Finds the known header a name (as written in a message, any case, long or compact) stands for.
     @inline(__always)
     static func lookup(_ name: UnsafeBufferPointer<UInt8>) -> KnownHeader? {
+        if name.isEmpty { return nil }
         if name.count == 1 { return compact(asciiLower(name[0])) }
         return byLength(name)
     }

@@ -28,6 +28,7 @@ extension SIPMessage {
     public mutating func addHeader(named name: String, _ value: String) {
         let known = KnownHeader.lookup(name)
         let safeName = String(decoding: name.utf8.filter(CharacterClass.isToken), as: UTF8.self)
+        precondition(!safeName.isEmpty, "header name has no token characters")
         fields.append(appendLine(name: safeName, known: known, value: value))
     }
 
