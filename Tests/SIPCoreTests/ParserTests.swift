@@ -90,6 +90,23 @@ import Testing
         #expect(m.headerFields.map(\.known) == [.via, .from, .to, .callID, .cseq, .maxForwards, .contentLength])
     }
 
+    @Test func commonLeniencies() throws {
+        let m = try SIPMessage(parsing: sip("""
+            INVITE sip:*21#@pbx.example.com SIP/2.0
+            Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1
+            From: Jürgen Müller <sip:j@example.com>;tag=1
+            To: <sip:*21#@pbx.example.com>
+            Call-ID: x
+            CSeq: 1 INVITE
+            Content-Length: 0
+
+
+            """))
+        #expect(m.validate() == nil)
+        #expect(try m.from()?.displayNameText == "Jürgen Müller")
+        #expect(try URI(parsing: m.requestURIText!, context: .requestURI).sipURI?.user == "*21#")
+    }
+
     @Test func headerNamesLookUp() {
         #expect(KnownHeader.lookup("") == nil)
         #expect(KnownHeader.lookup("x") == .sessionExpires)

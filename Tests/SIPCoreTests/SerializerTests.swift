@@ -58,6 +58,9 @@ import Testing
         let reparsed = try SIPMessage(parsing: m.serialized())
         #expect(reparsed.values(named: "Injected").isEmpty)
         #expect(reparsed.firstValue(.subject) == "hi  Injected: yes")
+        m.setHeader(.subject, "  padded\r\n ")
+        #expect(try SIPMessage(parsing: m.serialized()) == m)
+        #expect(m.firstValue(.subject) == "padded")
     }
 
     @Test func settingTheBodyUpdatesContentLength() throws {

@@ -36,8 +36,11 @@ public struct StreamFramer: Sendable {
     /// Bytes held that are not yet a whole frame.
     public var bufferedByteCount: Int { buffer.count - readIndex }
 
-    /// Appends bytes read from the connection.
+    /// Appends bytes read from the connection. Call `next()` until it returns nil after each
+    /// append: the buffer then never holds more than one message plus one read. Once the framer
+    /// has failed, further bytes are dropped.
     public mutating func append<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        guard failed == nil else { return }
         if readIndex > 0, readIndex >= buffer.count / 2 {
             buffer.removeFirst(readIndex)
             scanIndex -= readIndex

@@ -68,7 +68,8 @@ public struct NameAddress: Sendable, Equatable, CustomStringConvertible {
             // display-name = *(token LWS): tokens up to "<" make a name-addr; otherwise an addr-spec.
             let start = s.position
             var end = start
-            while s.token() != nil {
+            // Tokens, and UTF-8 (unquoted non-ASCII names are sent by some softphones).
+            while !s.take(while: { CharacterClass.isToken($0) || $0 >= 0x80 }).isEmpty {
                 end = s.position
                 s.skipWhitespace()
             }

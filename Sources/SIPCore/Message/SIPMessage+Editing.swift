@@ -121,7 +121,11 @@ extension SIPMessage {
         buffer.append(UInt8(ascii: ":"))
         buffer.append(0x20)
         let valueStart = buffer.count
-        for c in valueBytes { buffer.append(c == 0x0D || c == 0x0A ? 0x20 : c) }
+        // Written as the parser will read it back: no CR/LF, no surrounding whitespace.
+        var value = valueBytes[...]
+        while let c = value.first, CharacterClass.isLinearWhitespace(c) { value = value.dropFirst() }
+        while let c = value.last, CharacterClass.isLinearWhitespace(c) { value = value.dropLast() }
+        for c in value { buffer.append(c == 0x0D || c == 0x0A ? 0x20 : c) }
         return HeaderFieldIndex(known: known, lineStart: Int32(lineStart), nameEnd: Int32(nameEnd),
                                 valueStart: Int32(valueStart), valueEnd: Int32(buffer.count), lineEnd: Int32(buffer.count))
     }

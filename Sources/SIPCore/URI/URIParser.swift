@@ -28,7 +28,10 @@ enum URIParser {
         if let at = s.remaining.bytes.firstIndex(of: UInt8(ascii: "@")) {
             // userinfo = ( user / telephone-subscriber ) [ ":" password ] "@"
             let userStart = s.position
-            guard try s.escapedRun({ CharacterClass.isUnreserved($0) || CharacterClass.isUserUnreserved($0) }, in: what) > 0 else {
+            // "#" must be escaped (RFC 3261 §25.1), but softphones send feature codes such as
+            // *21# raw and other servers accept them, so the user part tolerates it.
+            guard try s.escapedRun({ CharacterClass.isUnreserved($0) || CharacterClass.isUserUnreserved($0)
+                || $0 == UInt8(ascii: "#") }, in: what) > 0 else {
                 throw .malformedHeader(what, "empty user part in URI")
             }
             user = ByteSpan(userStart..<s.position)
