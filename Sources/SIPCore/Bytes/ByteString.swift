@@ -31,17 +31,7 @@ public struct ByteString: Sendable, Hashable, CustomStringConvertible, CustomDeb
     }
 
     /// Compares with `literal` as ASCII case-insensitive text.
-    public func equalsIgnoringASCIICase(_ literal: StaticString) -> Bool {
-        guard bytes.count == literal.utf8CodeUnitCount else { return false }
-        return literal.withUTF8Buffer { lit in
-            var i = bytes.startIndex
-            for c in lit {
-                if asciiLower(bytes[i]) != asciiLower(c) { return false }
-                i += 1
-            }
-            return true
-        }
-    }
+    public func equalsIgnoringASCIICase(_ literal: StaticString) -> Bool { equalsIgnoringCase(bytes, literal) }
 
     /// The value as a non-negative decimal integer; nil when it is empty, has a non-digit or exceeds `limit`.
     public func decimalValue(limit: UInt64 = UInt64(UInt32.max)) -> UInt64? {
@@ -63,3 +53,16 @@ public struct ByteString: Sendable, Hashable, CustomStringConvertible, CustomDeb
 /// ASCII lower-casing of one byte; other bytes pass unchanged.
 @inline(__always)
 func asciiLower(_ c: UInt8) -> UInt8 { (c >= 0x41 && c <= 0x5A) ? c | 0x20 : c }
+
+/// ASCII case-insensitive comparison of bytes with a literal, without making a `ByteString`.
+@inline(__always)
+func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ literal: StaticString) -> Bool {
+    guard bytes.count == literal.utf8CodeUnitCount else { return false }
+    let lit = literal.utf8Start
+    var j = 0
+    for c in bytes {
+        if asciiLower(c) != asciiLower(lit[j]) { return false }
+        j += 1
+    }
+    return true
+}

@@ -156,16 +156,3 @@ extension ByteScanner {
         return position - start
     }
 }
-
-/// ASCII case-insensitive comparison of bytes with a literal, without making a `ByteString`.
-@inline(__always)
-func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ literal: StaticString) -> Bool {
-    guard bytes.count == literal.utf8CodeUnitCount else { return false }
-    let lit = literal.utf8Start
-    var j = 0
-    for c in bytes {
-        if asciiLower(c) != asciiLower(lit[j]) { return false }
-        j += 1
-    }
-    return true
-}
