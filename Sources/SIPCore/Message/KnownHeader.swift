@@ -1,6 +1,9 @@
 /// The header fields Zvonok reads, by their canonical name and compact form (RFC 3261 §7.3.3,
 /// §20; RFC 3262, 3265, 3326, 3515, 3325, 4028). Names are matched ASCII case-insensitively; a
 /// header not listed here is an extension header, kept and forwarded byte for byte.
+///
+/// Raw values run from 1 upwards in declaration order and stay below 64, so a set of them fits in
+/// one `UInt64` (validation counts single-valued headers that way).
 public enum KnownHeader: UInt8, Sendable, CaseIterable {
     case accept = 1, acceptEncoding, acceptLanguage, alertInfo, allow, allowEvents, authenticationInfo,
         authorization, callID, callInfo, contact, contentDisposition, contentEncoding, contentLanguage,

@@ -73,10 +73,17 @@ extension SIPMessage {
             return SIPRejection(statusCode: 400, reason: "missing \(names) header" + (missing.count > 1 ? "s" : ""),
                                 kind: .semantic)
         }
-        for header in KnownHeader.allCases where header.isSingleValued && count(of: header) > 1 {
-            return SIPRejection(statusCode: 400, reason: "duplicate \(header.canonicalName) header", kind: .semantic)
+        // One pass over the fields (not one per known header): bit n stands for raw value n.
+        var seen: UInt64 = 0
+        var duplicated: UInt64 = 0
+        for f in fields {
+            guard let known = f.known, known.isSingleValued else { continue }
+            let bit: UInt64 = 1 << UInt64(known.rawValue)
+            if seen & bit != 0 { duplicated |= bit }
+            seen |= bit
         }
-        return nil
+        guard duplicated != 0, let header = KnownHeader(rawValue: UInt8(duplicated.trailingZeroBitCount)) else { return nil }
+        return SIPRejection(statusCode: 400, reason: "duplicate \(header.canonicalName) header", kind: .semantic)
     }
 
     private func checkRequest(_ policy: ValidationPolicy) throws(SIPParseError) -> SIPRejection? {
