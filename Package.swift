@@ -32,8 +32,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "zvonokctl", dependencies: ["ZvonokCtlCommands"]),
+        // I/O edge: UDP and TCP sockets on Dispatch, the connection table, RFC 3581.
+        .target(name: "SIPTransport", dependencies: ["SIPCore"]),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "COSIP"], exclude: ["Fixtures"]),
         .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore"]),
+        .testTarget(name: "SIPTransportTests", dependencies: ["SIPTransport", "SIPCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

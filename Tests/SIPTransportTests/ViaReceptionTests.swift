@@ -1,0 +1,96 @@
+import Testing
+import SIPCore
+@testable import SIPTransport
+
+/// RFC 3261 §18.2.1 / RFC 3581 §4 stamping and §18.2.2 response routing.
+@Suite struct ViaReceptionTests {
+    private func request(via: String) throws -> SIPMessage {
+        try SIPMessage(parsing: """
+        OPTIONS sip:zvonok.example SIP/2.0\r
+        Via: \(via)\r
+        Via: SIP/2.0/UDP proxy.example;branch=z9hG4bKproxy\r
+        Max-Forwards: 70\r
+        From: <sip:a@zvonok.example>;tag=1\r
+        To: <sip:zvonok.example>\r
+        Call-ID: c1\r
+        CSeq: 1 OPTIONS\r
+        Content-Length: 0\r
+        \r
+
+        """)
+    }
+
+    @Test func rportFilledAndReceivedAddedEvenWhenTheAddressMatches() throws {
+        var m = try request(via: "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa;rport")
+        ViaReception.stamp(&m, source: SocketAddress(ip: "192.0.2.1", port: 40000)!)
+        let via = try #require(try m.topVia())
+        #expect(via.received == "192.0.2.1")
+        #expect(via.rport?.value == "40000")
+        #expect(via.branch == "z9hG4bKa")
+        #expect(try m.vias().count == 2)
+    }
+
+    @Test func receivedAddedWhenSentByIsAName() throws {
+        var m = try request(via: "SIP/2.0/UDP client.example:5070;branch=z9hG4bKb")
+        ViaReception.stamp(&m, source: SocketAddress(ip: "198.51.100.7", port: 5070)!)
+        let via = try #require(try m.topVia())
+        #expect(via.received == "198.51.100.7")
+        #expect(via.rport == nil)
+        #expect(ResponseRouting.destination(of: m) == SocketAddress(ip: "198.51.100.7", port: 5070))
+    }
+
+    @Test func nothingAddedWhenTheSentByAddressIsTheSource() throws {
+        var m = try request(via: "SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bKc")
+        let before = m.serialized()
+        ViaReception.stamp(&m, source: SocketAddress(ip: "192.0.2.1", port: 5062)!)
+        #expect(m.serialized() == before)
+        #expect(ResponseRouting.destination(of: m) == SocketAddress(ip: "192.0.2.1", port: 5062))
+    }
+
+    @Test func staleReceivedAndRportAreReplaced() throws {
+        var m = try request(via: "SIP/2.0/UDP 10.0.0.5;received=1.1.1.1;rport=9;branch=z9hG4bKd")
+        ViaReception.stamp(&m, source: SocketAddress(ip: "203.0.113.9", port: 61000)!)
+        let via = try #require(try m.topVia())
+        #expect(via.received == "203.0.113.9")
+        #expect(via.rport?.value == "61000")
+        #expect(via.parameters.filter { $0.name == "received" }.count == 1)
+    }
+
+    @Test func ipv6SourcesAreStampedWithoutBrackets() throws {
+        var m = try request(via: "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKe;rport")
+        ViaReception.stamp(&m, source: SocketAddress(ip: "::1", port: 5999)!)
+        let via = try #require(try m.topVia())
+        #expect(via.received == "::1")
+        #expect(ResponseRouting.destination(of: m) == SocketAddress(ip: "::1", port: 5999))
+    }
+
+    @Test func responsesGoToTheDefaultPortWithoutOne() throws {
+        let m = try request(via: "SIP/2.0/UDP 192.0.2.44;branch=z9hG4bKf")
+        #expect(ResponseRouting.destination(of: m) == SocketAddress(ip: "192.0.2.44", port: 5060))
+        let named = try request(via: "SIP/2.0/UDP unresolved.example;branch=z9hG4bKg")
+        #expect(ResponseRouting.destination(of: named) == nil)
+    }
+
+    @Test func largeRequestsGoOverTCP() {
+        #expect(TransportSelection.transport(forRequestOf: 1300, preferred: .udp) == .udp)
+        #expect(TransportSelection.transport(forRequestOf: 1301, preferred: .udp) == .tcp)
+        #expect(TransportSelection.transport(forRequestOf: 100, preferred: .tcp) == .tcp)
+        #expect(OutgoingVia.value(transport: .udp, sentBy: "192.0.2.1:5060", branchSuffix: "x1")
+                == "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx1;rport")
+    }
+
+    @Test func socketAddressesParseCompareAndPrint() {
+        let v4 = SocketAddress(ip: "127.0.0.1", port: 5060)!
+        #expect(v4.description == "127.0.0.1:5060")
+        #expect(v4.isLoopback)
+        let v6 = SocketAddress(ip: "[::1]", port: 5060)!
+        #expect(v6.description == "[::1]:5060")
+        #expect(v6.isLoopback)
+        #expect(v6 == SocketAddress(ip: "0:0:0:0:0:0:0:1", port: 5060))
+        #expect(v6 != v6.withPort(5061))
+        #expect(SocketAddress(ip: "2001:db8::1", port: 1)!.isLoopback == false)
+        #expect(SocketAddress(ip: "10.0.0.1", port: 1)!.isLoopback == false)
+        #expect(SocketAddress(ip: "host.example", port: 1) == nil)
+        #expect(SocketAddress(ip: "1.2.3.4", port: 9)!.addressBytes == [1, 2, 3, 4])
+    }
+}
