@@ -225,3 +225,19 @@ import Testing
         #expect(challenge[1].value("realm") == "example.com")
     }
 }
+
+/// `SIPMessage(parsingHeadOf:)`: the head of a message whose body cannot be read.
+@Suite struct HeadOnlyParsingTests {
+    @Test func theHeadOfATruncatedMessageStillAnswers() throws {
+        let text = "OPTIONS sip:a.example SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
+            + "From: <sip:b@a.example>;tag=1\r\nTo: <sip:a.example>\r\nCall-ID: h1\r\nCSeq: 1 OPTIONS\r\n"
+            + "Content-Length: 500\r\n\r\nv=0\r\n"
+        #expect(throws: SIPParseError.self) { try SIPMessage(parsing: text) }
+        let head = try SIPMessage(parsingHeadOf: Array(text.utf8))
+        #expect(head.body.isEmpty)
+        #expect(try head.callID() == "h1")
+        let response = head.makeResponse(statusCode: 400, reason: "Content-Length larger than the body")
+        #expect(response.statusCode == 400)
+        #expect(throws: SIPParseError.self) { try SIPMessage(parsingHeadOf: Array("garbage\r\n\r\n".utf8)) }
+    }
+}
