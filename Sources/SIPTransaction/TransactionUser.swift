@@ -1,0 +1,41 @@
+import SIPCore
+
+/// What the layer above the transactions hears about (RFC 3261 §17, "transaction user").
+public enum TransactionUserEvent<Peer: Sendable & Hashable>: Sendable {
+    /// A new request in a new server transaction. Every request but ACK must get a final response
+    /// through `respond` (§8.2, §16). For CANCEL, `cancels` is the INVITE server transaction it
+    /// matches (§9.2), nil when none does (the answer is then 481).
+    case request(SIPMessage, from: Peer, transaction: TransactionID, cancels: TransactionID?)
+    /// A response on a client transaction the TU started.
+    case response(SIPMessage, transaction: TransactionID)
+    /// An ACK that matched no transaction: the ACK for a 2xx (§13.2.2.4, §17.2.3).
+    case strayAck(SIPMessage, from: Peer)
+    /// A response that matched no client transaction (§17.1.3; a proxy forwards 2xx, §16.7).
+    case strayResponse(SIPMessage, from: Peer)
+    /// A client transaction timed out (Timer B or F, §17.1.1.2, §17.1.2.2): the TU acts as if it
+    /// had received 408; or an INVITE server transaction never got its ACK (Timer H).
+    case timedOut(TransactionID)
+    /// The transport could not deliver a message of the transaction (§8.1.3.1, §17.1.4, §17.2.4).
+    case transportFailed(TransactionID)
+}
+
+/// What the transaction user asks the server to do.
+public enum TransactionUserAction<Peer: Sendable & Hashable>: Sendable {
+    /// Send a response through the server transaction (§17.2.1, §17.2.2).
+    case respond(SIPMessage, transaction: TransactionID)
+    /// Send a request through a new client transaction (§17.1).
+    case sendRequest(SIPMessage, to: Peer)
+    /// Send outside any transaction: the ACK for a 2xx (§13.2.2.4) or a 2xx a proxy forwards (§16.7).
+    case sendStateless(SIPMessage, to: Peer)
+}
+
+/// The transaction user (RFC 3261 §17: the layer above the transactions): the registrar, the
+/// proxy and the B2BUA each implement it. A worker owns one per worker and feeds it events on its
+/// serial queue; like the transactions, it is pure: time comes in as `now`.
+///
+/// The contract (resiprocate's TransactionUser, RFC 3261 §8.2 and §16): every request event
+/// other than ACK is answered with exactly one final response, sooner or later.
+public protocol TransactionUser<Peer> {
+    associatedtype Peer: Sendable & Hashable
+    mutating func handle(_ event: TransactionUserEvent<Peer>, at now: Instant) -> [TransactionUserAction<Peer>]
+}

@@ -1,0 +1,355 @@
+import Dispatch
+import Logging
+import Synchronization
+import SIPCore
+import SIPTransaction
+import SIPTransport
+
+/// One worker (ARCHITECTURE "Workers and threads"): a serial DispatchQueue that owns the
+/// transactions, timers and transaction user of the Call-IDs hashed to it, so nothing on the hot
+/// path takes a lock. It is the thin shell around the pure cores: it feeds the transaction table
+/// (RFC 3261 §17) socket reads and timer firings, and performs the actions the table and the
+/// transaction user return — sends, timers, deliveries — exhaustively.
+///
+/// Everything below `queue` is touched only on `queue`; other workers hand messages over as
+/// values with `enqueue`.
+public final class Worker: @unchecked Sendable {
+    /// A SIP timer of one transaction, as the wheel holds it.
+    struct TimerKey: Hashable, Sendable {
+        var transaction: TransactionID
+        var timer: TransactionTimer
+    }
+
+    public let index: Int
+    public let queue: DispatchQueue
+    let shared: ServerShared
+    let logger: Logger
+    /// Blocks handed to this worker and not yet run (the queue-depth metric).
+    let pendingHandOffs = Atomic<Int>(0)
+
+    // Queue-confined state.
+    var settings: WorkerSettings
+    var table: TransactionTable<SIPPeer>
+    var transactionUser: any TransactionUser<SIPPeer>
+    var wheel: TimerWheel<TimerKey>
+    var armed: [TimerKey: TimerWheel<TimerKey>.Token] = [:]
+    /// This worker's own UDP socket for each UDP listening point, by listener index.
+    var udpSockets: [Int: UDPSocket] = [:]
+    var draining = false
+    private var tickSource: DispatchSourceTimer?
+    private var lastSweep = Instant(nanoseconds: 0)
+    /// The rejection found for the request being processed, answered when the table opens its
+    /// transaction (so retransmissions of a rejected request are absorbed too).
+    private var pendingRejection: SIPRejection?
+
+    init(index: Int, shared: ServerShared, settings: WorkerSettings,
+         transactionUser: any TransactionUser<SIPPeer>, logger: Logger) {
+        self.index = index
+        self.queue = DispatchQueue(label: "zvonok.worker.\(index)", qos: .userInitiated)
+        self.shared = shared
+        self.settings = settings
+        self.logger = logger
+        self.transactionUser = transactionUser
+        self.table = TransactionTable(timers: settings.timers, capacity: settings.maxTransactions)
+        self.wheel = TimerWheel(start: MonotonicClock.now())
+    }
+
+    /// Starts the timer tick (10 ms, the wheel's granularity).
+    func start() {
+        let source = DispatchSource.makeTimerSource(queue: queue)
+        source.schedule(deadline: .now() + .milliseconds(10), repeating: .milliseconds(10), leeway: .milliseconds(2))
+        source.setEventHandler { [unowned self] in self.tick() }
+        tickSource = source
+        source.resume()
+    }
+
+    func stop() {
+        tickSource?.cancel()
+        tickSource = nil
+        for socket in udpSockets.values { socket.close() }
+        udpSockets = [:]
+    }
+
+    // MARK: Input
+
+    /// A datagram read by this worker's UDP socket of listening point `listenerIndex`.
+    func receiveDatagram(_ bytes: UnsafeRawBufferPointer, from source: SocketAddress, truncated: Bool, listenerIndex: Int) {
+        let peer = SIPPeer(transport: .udp, remote: source, listenerIndex: listenerIndex)
+        let datagram = Array(bytes)
+        if datagram.allSatisfy({ $0 == 0x0D || $0 == 0x0A || $0 == 0 }) { return }  // keep-alives (RFC 5626 §4.4.1)
+        if truncated || datagram.count > settings.parserLimits.maxMessageBytes {
+            reject(unparseable: datagram, error: SIPParseError(statusCode: 513, reason: "message larger than \(settings.parserLimits.maxMessageBytes) bytes"), from: peer)
+            return
+        }
+        let message: SIPMessage
+        do {
+            message = try SIPMessage(parsing: datagram, limits: settings.parserLimits)
+        } catch {
+            reject(unparseable: datagram, error: error, from: peer)
+            return
+        }
+        route(message, from: peer)
+    }
+
+    /// A message framed on a TCP connection this worker owns.
+    func receiveStreamMessage(_ message: SIPMessage, on connection: TCPConnection) {
+        connection.touch(MonotonicClock.now().nanoseconds)
+        let peer = SIPPeer(transport: .tcp, remote: connection.remote, listenerIndex: connection.listenerIndex,
+                           connectionID: connection.id)
+        route(message, from: peer)
+    }
+
+    /// Stamps the Via (§18.2.1) and hands the message to the worker owning its Call-ID.
+    private func route(_ message: SIPMessage, from peer: SIPPeer) {
+        var message = message
+        if message.isRequest { ViaReception.stamp(&message, source: peer.remote) }
+        let owner = CallIDPartition.worker(for: message, workerCount: shared.workerCount)
+        if owner == index {
+            process(message, from: peer)
+        } else {
+            shared.worker(owner).enqueue(message, from: peer)
+        }
+    }
+
+    /// Hands a message to this worker from another one.
+    func enqueue(_ message: SIPMessage, from peer: SIPPeer) {
+        pendingHandOffs.add(1, ordering: .relaxed)
+        queue.async {
+            self.pendingHandOffs.subtract(1, ordering: .relaxed)
+            self.process(message, from: peer)
+        }
+    }
+
+    /// Runs `body` on this worker's queue (reloads, shutdown, tests).
+    func perform(_ body: @escaping @Sendable (Worker) -> Void) {
+        queue.async { body(self) }
+    }
+
+    // MARK: Processing
+
+    func process(_ message: SIPMessage, from peer: SIPPeer) {
+        let now = MonotonicClock.now()
+        if message.isRequest {
+            shared.metrics.requestReceived(message.method)
+            pendingRejection = message.validate(settings.validationPolicy)
+            if let rejection = pendingRejection, rejection.kind == .syntax || message.method == .ack {
+                // No transaction can be keyed on a request whose Via, CSeq or Call-ID do not
+                // read: answer statelessly (§8.2; ACK is never answered, §17.2.3).
+                pendingRejection = nil
+                shared.metrics.parseError(kind: "invalid")
+                logger.debug("rejected request", metadata: ["peer": "\(peer)", "code": "\(rejection.statusCode)", "reason": "\(rejection.reason)"])
+                if message.method != .ack {
+                    transmit(message.makeResponse(statusCode: rejection.statusCode, reason: rejection.reason,
+                                                  toTag: shared.randomToken(), headers: rejection.headers),
+                             to: peer, transaction: nil, now: now)
+                }
+                return
+            }
+            apply(table.receiveRequest(message, from: peer, reliableTransport: peer.transport.isReliable, at: now),
+                  now: now, retransmitting: true)
+            pendingRejection = nil
+        } else {
+            shared.metrics.responseReceived(message.statusCode ?? 0)
+            do {
+                try message.validateSyntax()
+            } catch {
+                shared.metrics.parseError(kind: "invalid")
+                logger.debug("dropped malformed response", metadata: ["peer": "\(peer)", "reason": "\(error.reason)"])
+                return
+            }
+            apply(table.receiveResponse(message, from: peer, at: now), now: now, retransmitting: false)
+        }
+    }
+
+    /// Answers bytes that are not a SIP message when their head says where to (400/513), else
+    /// drops them; either way the log says why.
+    private func reject(unparseable bytes: [UInt8], error: SIPParseError, from peer: SIPPeer) {
+        shared.metrics.parseError(kind: error.statusCode == 400 ? "invalid" : "reject")
+        var relaxed = settings.parserLimits
+        relaxed.maxMessageBytes = max(relaxed.maxMessageBytes, bytes.count)
+        guard let head = try? SIPMessage(parsingHeadOf: bytes, limits: relaxed), head.isRequest,
+              head.method != .ack, (try? head.topVia()) != nil, (try? head.cseq()) != nil else {
+            logger.debug("dropped unparseable message", metadata: ["peer": "\(peer)", "bytes": "\(bytes.count)", "reason": "\(error.reason)"])
+            return
+        }
+        var request = head
+        ViaReception.stamp(&request, source: peer.remote)
+        logger.debug("rejected request", metadata: ["peer": "\(peer)", "code": "\(error.statusCode)", "reason": "\(error.reason)"])
+        transmit(request.makeResponse(statusCode: error.statusCode, reason: error.reason, toTag: shared.randomToken()),
+                 to: peer, transaction: nil, now: MonotonicClock.now())
+    }
+
+    /// Performs what the transaction table asks, in order.
+    func apply(_ outputs: [TransactionTableOutput<SIPPeer>], now: Instant, retransmitting: Bool) {
+        var deliveredRequest = false
+        for output in outputs {
+            switch output {
+            case .send(let message, let peer, let transaction):
+                transmit(message, to: peer, transaction: transaction, now: now)
+            case .request(let request, let peer, let transaction):
+                deliveredRequest = true
+                handleNewRequest(request, from: peer, transaction: transaction, now: now)
+            case .response(let response, let transaction):
+                deliver(.response(response, transaction: transaction), now: now)
+            case .strayAck(let ack, let peer):
+                deliver(.strayAck(ack, from: peer), now: now)
+            case .strayResponse(let response, let peer):
+                deliver(.strayResponse(response, from: peer), now: now)
+            case .startTimer(let timer, let delay, let transaction):
+                arm(TimerKey(transaction: transaction, timer: timer), after: delay, now: now)
+            case .cancelTimer(let timer, let transaction):
+                disarm(TimerKey(transaction: transaction, timer: timer))
+            case .timedOut(let transaction):
+                logger.debug("transaction timed out", metadata: ["transaction": "\(transaction)"])
+                deliver(.timedOut(transaction), now: now)
+            case .transportFailed(let transaction):
+                deliver(.transportFailed(transaction), now: now)
+            case .terminated:
+                break
+            case .rejected(let message, let peer, let reason):
+                shared.metrics.refusal(reason: "table_full")
+                logger.warning("refused request", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
+                transmit(message, to: peer, transaction: nil, now: now)
+            }
+        }
+        if retransmitting && !deliveredRequest && outputs.contains(where: { if case .send = $0 { true } else { false } }) {
+            shared.metrics.retransmission()
+        }
+    }
+
+    private func handleNewRequest(_ request: SIPMessage, from peer: SIPPeer, transaction: TransactionID, now: Instant) {
+        if let rejection = pendingRejection {
+            pendingRejection = nil
+            shared.metrics.parseError(kind: "reject")
+            logger.debug("rejected request", metadata: ["peer": "\(peer)", "code": "\(rejection.statusCode)", "reason": "\(rejection.reason)"])
+            let response = request.makeResponse(statusCode: rejection.statusCode, reason: rejection.reason,
+                                                toTag: shared.randomToken(), headers: rejection.headers)
+            apply(table.respond(response, transaction: transaction, at: now), now: now, retransmitting: false)
+            return
+        }
+        if draining && request.method != .ack && request.method != .cancel {
+            let response = request.makeResponse(statusCode: 503, reason: "Service Unavailable (shutting down)",
+                                                toTag: shared.randomToken(),
+                                                headers: [(.retryAfter, "\(settings.retryAfterSeconds)")])
+            apply(table.respond(response, transaction: transaction, at: now), now: now, retransmitting: false)
+            return
+        }
+        let cancels = request.method == .cancel ? table.inviteTransaction(cancelledBy: request) : nil
+        deliver(.request(request, from: peer, transaction: transaction, cancels: cancels), now: now)
+    }
+
+    /// Hands an event to the transaction user and performs what it asks.
+    private func deliver(_ event: TransactionUserEvent<SIPPeer>, now: Instant) {
+        let actions = transactionUser.handle(event, at: now)
+        for action in actions {
+            switch action {
+            case .respond(let response, let transaction):
+                apply(table.respond(response, transaction: transaction, at: now), now: now, retransmitting: false)
+            case .sendRequest(let request, let peer):
+                let (_, outputs) = table.sendRequest(request, to: peer, reliableTransport: peer.transport.isReliable, at: now)
+                apply(outputs, now: now, retransmitting: false)
+            case .sendStateless(let message, let peer):
+                transmit(message, to: peer, transaction: nil, now: now)
+            }
+        }
+    }
+
+    // MARK: Output
+
+    /// Sends a message (§18.1.1 requests, §18.2.2 responses); a failure goes back to its
+    /// transaction as a transport error.
+    func transmit(_ message: SIPMessage, to peer: SIPPeer, transaction: TransactionID?, now: Instant) {
+        let bytes = message.serialized()
+        if message.isRequest { shared.metrics.requestSent(message.method) } else { shared.metrics.responseSent(message.statusCode ?? 0) }
+        let failure: String?
+        switch peer.transport {
+        case .udp:
+            let destination = message.isResponse ? (ResponseRouting.destination(of: message) ?? peer.remote) : peer.remote
+            if let socket = udpSocket(for: peer, destination: destination) {
+                failure = socket.send(bytes, to: destination).map(\.description)
+            } else {
+                failure = "no UDP socket for \(destination.family == .ipv4 ? "IPv4" : "IPv6")"
+            }
+        case .tcp:
+            failure = sendOverTCP(bytes, message: message, to: peer, now: now)
+        }
+        guard let failure else { return }
+        logger.info("send failed", metadata: ["peer": "\(peer)", "error": "\(failure)"])
+        if let transaction {
+            apply(table.transportError(transaction: transaction, at: now), now: now, retransmitting: false)
+        }
+    }
+
+    private func udpSocket(for peer: SIPPeer, destination: SocketAddress) -> UDPSocket? {
+        if let socket = udpSockets[peer.listenerIndex], socket.localAddress.family == destination.family { return socket }
+        return udpSockets.values.first { $0.localAddress.family == destination.family }
+    }
+
+    /// TCP: the connection the request came on; else one open to the destination; else a new
+    /// one (§18.2.2: to `received` at the sent-by port for a response).
+    private func sendOverTCP(_ bytes: [UInt8], message: SIPMessage, to peer: SIPPeer, now: Instant) -> String? {
+        let connections = shared.connections
+        if let id = peer.connectionID, let connection = connections.connection(id: id) {
+            return connection.send(bytes) ? nil : "connection \(id) to \(peer.remote) is closed"
+        }
+        let destination: SocketAddress
+        if message.isResponse {
+            guard let routed = ResponseRouting.destination(of: message) else { return "response has no routable Via" }
+            destination = routed
+        } else {
+            destination = peer.remote
+        }
+        if let connection = connections.connection(to: destination) {
+            return connection.send(bytes) ? nil : "connection to \(destination) is closed"
+        }
+        switch shared.openConnection(to: destination, listenerIndex: peer.listenerIndex, now: now) {
+        case .success(let connection): return connection.send(bytes) ? nil : "connection to \(destination) failed"
+        case .failure(let refusal): return refusal.description
+        }
+    }
+
+    // MARK: Timers
+
+    private func arm(_ key: TimerKey, after delay: Duration, now: Instant) {
+        if let old = armed[key] { wheel.cancel(old) }
+        armed[key] = wheel.schedule(key, at: now + delay)
+    }
+
+    private func disarm(_ key: TimerKey) {
+        if let token = armed.removeValue(forKey: key) { wheel.cancel(token) }
+    }
+
+    private func tick() {
+        let now = MonotonicClock.now()
+        for key in wheel.advance(to: now) {
+            armed.removeValue(forKey: key)
+            let outputs = table.timerFired(key.timer, transaction: key.transaction, at: now)
+            if outputs.contains(where: { if case .send = $0 { true } else { false } }) { shared.metrics.retransmission() }
+            apply(outputs, now: now, retransmitting: false)
+        }
+        if now - lastSweep >= .seconds(1) {
+            lastSweep = now
+            shared.metrics.setTransactionsAlive(worker: index, count: table.count)
+            shared.metrics.setQueueDepth(worker: index, depth: pendingHandOffs.load(ordering: .relaxed))
+            sweepIdleConnections(now: now)
+        }
+    }
+
+    private func sweepIdleConnections(now: Instant) {
+        let idleNanoseconds = settings.tcpIdleTimeout.components.seconds * 1_000_000_000
+        for connection in shared.connections.all where connection.queue === queue {
+            if now.nanoseconds - connection.lastActivity > idleNanoseconds { connection.close(.idle) }
+        }
+    }
+
+    /// Transactions alive on this worker (read on its queue).
+    var transactionCount: Int { table.count }
+}
+
+extension Worker {
+    /// New settings (reload): they apply to transactions and messages from now on.
+    func applySettings(_ newSettings: WorkerSettings) {
+        settings = newSettings
+        table.updateTimers(newSettings.timers)
+    }
+}

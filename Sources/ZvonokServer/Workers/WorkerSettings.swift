@@ -1,0 +1,24 @@
+import SIPCore
+import SIPTransaction
+
+/// What a worker needs from the configuration, as one value it can swap on reload (SIGHUP).
+public struct WorkerSettings: Sendable {
+    public var parserLimits: SIPParserLimits
+    public var validationPolicy: ValidationPolicy
+    public var timers: TransactionTimerSettings
+    public var maxTransactions: Int
+    public var tcpIdleTimeout: Duration
+    /// Retry-After (seconds) in the 503 sent while draining or when the transaction table is full.
+    public var retryAfterSeconds: Int
+
+    public init(parserLimits: SIPParserLimits = .default, validationPolicy: ValidationPolicy = .zvonok,
+                timers: TransactionTimerSettings = .rfc3261, maxTransactions: Int = 100_000,
+                tcpIdleTimeout: Duration = .seconds(600), retryAfterSeconds: Int = 5) {
+        self.parserLimits = parserLimits
+        self.validationPolicy = validationPolicy
+        self.timers = timers
+        self.maxTransactions = maxTransactions
+        self.tcpIdleTimeout = tcpIdleTimeout
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+}
