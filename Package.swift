@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "SIPCore", targets: ["SIPCore"]),
+        .library(name: "SIPTransaction", targets: ["SIPTransaction"]),
         // libosip2, exported only so that Benchmarks/ can measure against it; no Zvonok target uses it.
         .library(name: "COSIP", targets: ["COSIP"]),
         .executable(name: "zvonokctl", targets: ["zvonokctl"]),
@@ -18,6 +19,8 @@ let package = Package(
     targets: [
         // Pure: SIP message and URI model, parser, framing, serializer, validation.
         .target(name: "SIPCore"),
+        // Pure: the four transaction state machines of RFC 3261 §17 (with RFC 6026) and the transaction table.
+        .target(name: "SIPTransaction", dependencies: ["SIPCore"]),
         // libosip2 (Debian libosip2-dev): the conformance and speed oracle for tests and benchmarks only.
         .systemLibrary(
             name: "COSIP",
@@ -33,6 +36,7 @@ let package = Package(
         ),
         .executableTarget(name: "zvonokctl", dependencies: ["ZvonokCtlCommands"]),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "COSIP"], exclude: ["Fixtures"]),
+        .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),
         .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore"]),
     ],
     swiftLanguageModes: [.v6]
