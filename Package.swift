@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "SIPCore", targets: ["SIPCore"]),
+        .library(name: "SIPTransaction", targets: ["SIPTransaction"]),
         // libosip2, exported only so that Benchmarks/ can measure against it; no Zvonok target uses it.
         .library(name: "COSIP", targets: ["COSIP"]),
         .executable(name: "zvonokctl", targets: ["zvonokctl"]),
@@ -18,6 +19,8 @@ let package = Package(
     targets: [
         // Pure: SIP message and URI model, parser, framing, serializer, validation.
         .target(name: "SIPCore"),
+        // Pure: the four transaction state machines of RFC 3261 §17 (with RFC 6026) and the transaction table.
+        .target(name: "SIPTransaction", dependencies: ["SIPCore"]),
         // libosip2 (Debian libosip2-dev): the conformance and speed oracle for tests and benchmarks only.
         .systemLibrary(
             name: "COSIP",
@@ -35,6 +38,7 @@ let package = Package(
         // I/O edge: UDP and TCP sockets on Dispatch, the connection table, RFC 3581.
         .target(name: "SIPTransport", dependencies: ["SIPCore"]),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "COSIP"], exclude: ["Fixtures"]),
+        .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),
         .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore"]),
         .testTarget(name: "SIPTransportTests", dependencies: ["SIPTransport", "SIPCore"]),
     ],

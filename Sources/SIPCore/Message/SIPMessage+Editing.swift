@@ -113,7 +113,9 @@ extension SIPMessage {
         appendLine(name: name, known: known, valueBytes: Array(value.utf8))
     }
 
-    private mutating func appendLine(name: String, known: KnownHeader?, valueBytes: [UInt8]) -> HeaderFieldIndex {
+    /// Appends `name: value` to the buffer (value trimmed, CR/LF turned to spaces) and returns its index;
+    /// the caller places the field.
+    mutating func appendLine(name: String, known: KnownHeader?, valueBytes: [UInt8]) -> HeaderFieldIndex {
         precondition(buffer.count + name.utf8.count + valueBytes.count + 2 < Int(Int32.max), "message buffer too large")
         let lineStart = buffer.count
         buffer.append(contentsOf: name.utf8)

@@ -1,0 +1,233 @@
+import SIPCore
+
+/// RFC 3261 §17: every transaction of one worker, found by the matching rules of §17.1.3 and
+/// §17.2.3 (`TransactionID`), generic over the driver's opaque peer address.
+///
+/// Server side: `receiveRequest` matches a request to its server transaction (a retransmission is
+/// absorbed or answered with the last response there; the ACK of a non-2xx final response is
+/// absorbed by its INVITE transaction), or creates one and hands the request to the TU as
+/// `.request`; an ACK matching nothing is a `.strayAck`. The TU answers with `respond`.
+/// Client side: `sendRequest` creates a client transaction and sends; `receiveResponse` matches a
+/// response (§17.1.3) and hands it to the TU as `.response`, or reports a `.strayResponse`.
+/// The driver reports timer firings and send failures against the transaction's id, and drops
+/// the transaction's timers when it sees `.terminated`.
+///
+/// Limits: at most `capacity` transactions. When full, a request that would create a server
+/// transaction is answered statelessly with 503 and Retry-After (`.rejected`), and a request sent
+/// with `sendRequest` fails at once as a transport failure (§8.1.3.1: the TU acts as on a 503).
+/// A request without the headers a key needs is answered 400 (`.rejected`; an ACK is dropped).
+/// Stateless responses carry a To tag derived from the request (FNV-1a of Call-ID, From tag and top
+/// Via branch), so that retransmitted requests get the same answer, without a random source.
+///
+/// Calls about a transaction that is gone (`respond`, `timerFired`, `transportError` after
+/// `.terminated`) return no outputs: the transaction has already ended and said so.
+public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
+    public typealias Output = TransactionTableOutput<Peer>
+
+    struct Entry: Sendable {
+        var transaction: Transaction
+        let peer: Peer
+        /// For an RFC 2543 INVITE server transaction: the key its ACK carries, once known.
+        var ackKey: TransactionID?
+    }
+
+    public let timers: TransactionTimerSettings
+    /// The most transactions the table holds at once.
+    public let capacity: Int
+    /// The Retry-After of the 503 sent when the table is full.
+    public let retryAfterSeconds: Int
+
+    private var entries: [TransactionID: Entry] = [:]
+    /// RFC 2543 ACK keys (the To tag of the final response) → the INVITE server transaction.
+    private var ackAliases: [TransactionID: TransactionID] = [:]
+
+    public init(timers: TransactionTimerSettings, capacity: Int, retryAfterSeconds: Int = 5) {
+        precondition(capacity > 0, "transaction table capacity must be positive")
+        precondition(retryAfterSeconds >= 0, "Retry-After cannot be negative")
+        self.timers = timers
+        self.capacity = capacity
+        self.retryAfterSeconds = retryAfterSeconds
+        entries.reserveCapacity(min(capacity, 4096))
+    }
+
+    /// How many transactions are live.
+    public var count: Int { entries.count }
+
+    public func contains(_ transaction: TransactionID) -> Bool { entries[transaction] != nil }
+
+    /// The request that created a live transaction (a proxy builds its CANCEL from it, §9.1).
+    public func request(of transaction: TransactionID) -> SIPMessage? { entries[transaction]?.transaction.request }
+
+    /// The peer a live transaction talks to.
+    public func peer(of transaction: TransactionID) -> Peer? { entries[transaction]?.peer }
+
+    // MARK: Server side
+
+    /// A request from `peer` (§17.2.3): to its server transaction, to a new one, or a stray ACK.
+    public mutating func receiveRequest(_ request: SIPMessage, from peer: Peer, reliableTransport: Bool,
+                                        at now: Instant) -> [Output] {
+        precondition(request.isRequest, "receiveRequest with a response")
+        guard let id = TransactionID(serverRequest: request) else {
+            if request.method == .ack { return [] }
+            let response = request.makeResponse(statusCode: 400, reason: "Bad Request",
+                                                toTag: Self.statelessToTag(for: request))
+            return [.rejected(response, to: peer,
+                              reason: "no transaction key: the top Via, CSeq, Call-ID, From or To is missing or malformed")]
+        }
+        if request.method == .ack {
+            guard let target = entries[id] != nil ? id : ackAliases[id],
+                  case .inviteServer = entries[target]?.transaction else {
+                return [.strayAck(request, from: peer)]
+            }
+            return feed(target, server: .request(request), from: peer, at: now)
+        }
+        if entries[id] != nil { return feed(id, server: .request(request), from: peer, at: now) }
+        guard entries.count < capacity else {
+            let response = request.makeResponse(statusCode: 503, reason: "Service Unavailable",
+                                                toTag: Self.statelessToTag(for: request),
+                                                headers: [(.retryAfter, String(retryAfterSeconds))])
+            return [.rejected(response, to: peer, reason: "transaction table full (\(capacity) transactions)")]
+        }
+        let transaction: Transaction = request.method == .invite
+            ? .inviteServer(InviteServerTransaction(request: request, reliableTransport: reliableTransport, timers: timers))
+            : .nonInviteServer(NonInviteServerTransaction(request: request, reliableTransport: reliableTransport,
+                                                          timers: timers))
+        entries[id] = Entry(transaction: transaction, peer: peer, ackKey: nil)
+        return feed(id, server: .request(request), from: peer, at: now)
+    }
+
+    /// The TU's response on a server transaction. A response the transaction's state does not take
+    /// (§17.2.1, §17.2.2: after its final response, except 2xx in Accepted) gives no outputs.
+    public mutating func respond(_ response: SIPMessage, transaction id: TransactionID, at now: Instant) -> [Output] {
+        precondition(response.isResponse, "respond with a request")
+        guard let entry = entries[id] else { return [] }
+        precondition(!entry.transaction.isClient, "respond on a client transaction")
+        let peer = entry.peer
+        let outputs = feed(id, server: .respond(response), from: peer, at: now)
+        if let updated = entries[id], updated.ackKey == nil, updated.transaction.hasSentFinalResponse,
+           let toTag = try? response.to()?.tag, let ackKey = id.acknowledged(withToTag: toTag), ackKey != id {
+            entries[id]?.ackKey = ackKey
+            ackAliases[ackKey] = id
+        }
+        return outputs
+    }
+
+    /// §9.2: the INVITE server transaction a CANCEL refers to (same branch and sent-by with method
+    /// INVITE, or the same RFC 2543 key), if it is live.
+    public func inviteTransaction(cancelledBy cancel: SIPMessage) -> TransactionID? {
+        guard cancel.method == .cancel, let id = TransactionID(serverRequest: cancel)?.forCancelledInvite,
+              case .inviteServer = entries[id]?.transaction else { return nil }
+        return id
+    }
+
+    // MARK: Client side
+
+    /// Creates a client transaction for `request` and sends it. The request's top Via must carry a
+    /// fresh RFC 3261 branch (precondition: Zvonok's requests always do, and an ACK is never a
+    /// transaction). When the table is full the transaction fails at once (`transportFailed`).
+    public mutating func sendRequest(_ request: SIPMessage, to peer: Peer, reliableTransport: Bool,
+                                     at now: Instant) -> (TransactionID, [Output]) {
+        guard let id = TransactionID(clientRequest: request) else {
+            preconditionFailure("sendRequest needs a request other than ACK with a z9hG4bK branch in its top Via")
+        }
+        precondition(entries[id] == nil, "sendRequest reused the branch of a live transaction: \(id)")
+        guard entries.count < capacity else { return (id, [.transportFailed(id), .terminated(id)]) }
+        let transaction: Transaction = request.method == .invite
+            ? .inviteClient(InviteClientTransaction(request: request, reliableTransport: reliableTransport, timers: timers))
+            : .nonInviteClient(NonInviteClientTransaction(request: request, reliableTransport: reliableTransport,
+                                                          timers: timers))
+        entries[id] = Entry(transaction: transaction, peer: peer, ackKey: nil)
+        return (id, feed(id, client: .start, at: now))
+    }
+
+    /// A response from `peer` (§17.1.3): to its client transaction, or stray.
+    public mutating func receiveResponse(_ response: SIPMessage, from peer: Peer, at now: Instant) -> [Output] {
+        precondition(response.isResponse, "receiveResponse with a request")
+        guard let id = TransactionID(response: response), entries[id] != nil else {
+            return [.strayResponse(response, from: peer)]
+        }
+        return feed(id, client: .response(response), at: now)
+    }
+
+    // MARK: Both sides
+
+    public mutating func timerFired(_ timer: TransactionTimer, transaction id: TransactionID, at now: Instant) -> [Output] {
+        guard let entry = entries[id] else { return [] }
+        return entry.transaction.isClient
+            ? feed(id, client: .timerFired(timer), at: now)
+            : feed(id, server: .timerFired(timer), from: entry.peer, at: now)
+    }
+
+    public mutating func transportError(transaction id: TransactionID, at now: Instant) -> [Output] {
+        guard let entry = entries[id] else { return [] }
+        return entry.transaction.isClient
+            ? feed(id, client: .transportError, at: now)
+            : feed(id, server: .transportError, from: entry.peer, at: now)
+    }
+
+    // MARK: Internals
+
+    private mutating func feed(_ id: TransactionID, client event: ClientTransactionEvent, at now: Instant) -> [Output] {
+        guard let actions = entries[id]?.transaction.handle(event, at: now) else { return [] }
+        return outputs(of: actions, transaction: id, from: nil)
+    }
+
+    private mutating func feed(_ id: TransactionID, server event: ServerTransactionEvent, from peer: Peer,
+                               at now: Instant) -> [Output] {
+        guard let actions = entries[id]?.transaction.handle(event, at: now) else { return [] }
+        return outputs(of: actions, transaction: id, from: peer)
+    }
+
+    /// Translates a machine's actions; `peer` is where a delivered request came from (server side).
+    private mutating func outputs(of actions: [TransactionAction], transaction id: TransactionID, from peer: Peer?) -> [Output] {
+        guard let entry = entries[id] else { return [] }
+        var outputs: [Output] = []
+        outputs.reserveCapacity(actions.count)
+        for action in actions {
+            switch action {
+            case .send(let message):
+                outputs.append(.send(message, to: entry.peer, transaction: id))
+            case .deliver(let message):
+                if message.isResponse {
+                    outputs.append(.response(message, transaction: id))
+                } else if message.method == .ack {
+                    outputs.append(.strayAck(message, from: peer ?? entry.peer))
+                } else {
+                    outputs.append(.request(message, from: peer ?? entry.peer, transaction: id))
+                }
+            case .startTimer(let timer, let duration):
+                outputs.append(.startTimer(timer, after: duration, transaction: id))
+            case .cancelTimer(let timer):
+                outputs.append(.cancelTimer(timer, transaction: id))
+            case .timedOut:
+                outputs.append(.timedOut(id))
+            case .transportFailed:
+                outputs.append(.transportFailed(id))
+            case .terminated:
+                if let ackKey = entry.ackKey { ackAliases[ackKey] = nil }
+                entries[id] = nil
+                outputs.append(.terminated(id))
+            }
+        }
+        return outputs
+    }
+
+    /// A To tag for a stateless response: FNV-1a (64 bits) of the Call-ID, the From tag and the top
+    /// Via branch, in hex. The same request always gets the same tag.
+    static func statelessToTag(for request: SIPMessage) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ bytes: ArraySlice<UInt8>?) {
+            for c in bytes ?? [] {
+                hash ^= UInt64(c)
+                hash = hash &* 0x0000_0100_0000_01b3
+            }
+            hash ^= 0xFF
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        mix(request.firstValue(.callID)?.bytes)
+        mix((try? request.from())?.tag?.bytes)
+        mix((try? request.topVia())?.branch?.bytes)
+        let hex = String(hash, radix: 16)
+        return "z" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
