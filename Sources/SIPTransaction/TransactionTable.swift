@@ -31,11 +31,13 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
         var ackKey: TransactionID?
     }
 
-    public let timers: TransactionTimerSettings
+    /// Timer values for transactions created from now on (a reload changes them; open
+    /// transactions keep the values they started with).
+    public var timers: TransactionTimerSettings
     /// The most transactions the table holds at once.
-    public let capacity: Int
+    public var capacity: Int
     /// The Retry-After of the 503 sent when the table is full.
-    public let retryAfterSeconds: Int
+    public var retryAfterSeconds: Int
 
     private var entries: [TransactionID: Entry] = [:]
     /// RFC 2543 ACK keys (the To tag of the final response) → the INVITE server transaction.

@@ -50,7 +50,8 @@ public final class Worker: @unchecked Sendable {
         self.settings = settings
         self.logger = logger
         self.transactionUser = transactionUser
-        self.table = TransactionTable(timers: settings.timers, capacity: settings.maxTransactions)
+        self.table = TransactionTable(timers: settings.timers, capacity: settings.maxTransactions,
+                                      retryAfterSeconds: settings.retryAfterSeconds)
         self.wheel = TimerWheel(start: MonotonicClock.now())
     }
 
@@ -204,8 +205,8 @@ public final class Worker: @unchecked Sendable {
                 deliver(.timedOut(transaction), now: now)
             case .transportFailed(let transaction):
                 deliver(.transportFailed(transaction), now: now)
-            case .terminated:
-                break
+            case .terminated(let transaction):
+                for timer in TransactionTimer.allCases { disarm(TimerKey(transaction: transaction, timer: timer)) }
             case .rejected(let message, let peer, let reason):
                 shared.metrics.refusal(reason: "table_full")
                 logger.warning("refused request", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
@@ -350,6 +351,8 @@ extension Worker {
     /// New settings (reload): they apply to transactions and messages from now on.
     func applySettings(_ newSettings: WorkerSettings) {
         settings = newSettings
-        table.updateTimers(newSettings.timers)
+        table.timers = newSettings.timers
+        table.capacity = newSettings.maxTransactions
+        table.retryAfterSeconds = newSettings.retryAfterSeconds
     }
 }

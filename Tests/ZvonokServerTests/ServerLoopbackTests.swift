@@ -1,0 +1,191 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import Synchronization
+import Testing
+import SIPCore
+import SIPTransaction
+import SIPTransport
+@testable import ZvonokServer
+
+/// Counts what the workers report, for assertions.
+final class CountingMetrics: SIPMetrics {
+    let counts = Mutex<[String: Int]>([:])
+    func bump(_ key: String) { counts.withLock { $0[key, default: 0] += 1 } }
+    subscript(_ key: String) -> Int { counts.withLock { $0[key, default: 0] } }
+    func requestReceived(_ method: SIPMethod?) { bump("in \(method?.name ?? "?")") }
+    func responseReceived(_ statusCode: Int) { bump("in \(statusCode)") }
+    func requestSent(_ method: SIPMethod?) { bump("out \(method?.name ?? "?")") }
+    func responseSent(_ statusCode: Int) { bump("out \(statusCode)") }
+    func retransmission() { bump("retransmission") }
+    func parseError(kind: String) { bump("parse \(kind)") }
+    func refusal(reason: String) { bump("refusal \(reason)") }
+    func setTransactionsAlive(worker: Int, count: Int) {}
+    func setQueueDepth(worker: Int, depth: Int) {}
+    func setConnections(_ count: Int) {}
+}
+
+/// Replies a test client received.
+final class Replies: Sendable {
+    let messages = Mutex<[SIPMessage]>([])
+}
+
+/// A counter shared between the test and the workers.
+final class SharedCount: Sendable {
+    let value = Mutex(0)
+    func bump() { value.withLock { $0 += 1 } }
+    var current: Int { value.withLock { $0 } }
+}
+
+/// The built-in responder, counting the requests it is handed (to see retransmissions absorbed).
+struct CountingResponder: TransactionUser {
+    var inner = BuiltInResponder<SIPPeer>(makeTag: { "srv" })
+    let delivered: SharedCount
+
+    mutating func handle(_ event: TransactionUserEvent<SIPPeer>, at now: Instant) -> [TransactionUserAction<SIPPeer>] {
+        if case .request = event { delivered.bump() }
+        return inner.handle(event, at: now)
+    }
+}
+
+/// A real server on loopback, driven over real UDP and TCP sockets.
+@Suite(.serialized) struct ServerLoopbackTests {
+    static func request(_ method: String = "OPTIONS", branch: String, callID: String, extra: String = "",
+                        version: String = "SIP/2.0", uri: String = "sip:127.0.0.1", transport: String = "UDP") -> [UInt8] {
+        Array("""
+        \(method) \(uri) \(version)\r
+        Via: SIP/2.0/\(transport) 127.0.0.1:9;branch=\(branch);rport\r
+        Max-Forwards: 70\r
+        From: <sip:probe@zvonok.example>;tag=p1\r
+        To: <sip:zvonok.example>\r
+        Call-ID: \(callID)\r
+        CSeq: 7 \(method)\r
+        \(extra)Content-Length: 0\r
+        \r
+
+        """.utf8)
+    }
+
+    final class Harness: @unchecked Sendable {
+        let server: SIPServer
+        let metrics = CountingMetrics()
+        let client: UDPSocket
+        let received = Replies()
+        let delivered = SharedCount()
+        let udp: SocketAddress
+        let tcp: SocketAddress
+
+        init(workers: Int = 2) throws {
+            let options = SIPServer.Options(
+                listen: [ListenPoint(transport: .udp, address: SocketAddress(ip: "127.0.0.1", port: 0)!),
+                         ListenPoint(transport: .tcp, address: SocketAddress(ip: "127.0.0.1", port: 0)!)],
+                workerCount: workers, worker: WorkerSettings(parserLimits: SIPParserLimits(maxMessageBytes: 4000)),
+                connectionLimits: .init(maxConnections: 10, maxConnectionsPerIP: 10))
+            let delivered = self.delivered
+            server = SIPServer(options: options, metrics: metrics, logger: Logger(label: "test")) { _ in
+                CountingResponder(delivered: delivered)
+            }
+            try server.start()
+            udp = server.boundListenPoints[0].address
+            tcp = server.boundListenPoints[1].address
+            client = try UDPSocket(bindingTo: SocketAddress(ip: "127.0.0.1", port: 0)!, reusePort: false)
+            let received = self.received
+            client.startReading(on: .init(label: "client"), maxDatagramBytes: 65_535) { bytes, _, _ in
+                if let m = try? SIPMessage(parsing: Array(bytes)) { received.messages.withLock { $0.append(m) } }
+            }
+        }
+
+        func send(_ bytes: [UInt8]) { client.send(bytes, to: udp) }
+
+        /// Waits (bounded) for the `n`th reply.
+        func reply(_ n: Int) -> SIPMessage? {
+            for _ in 0..<400 {
+                if let m = received.messages.withLock({ $0.count >= n ? $0[n - 1] : nil }) { return m }
+                usleep(5_000)
+            }
+            return nil
+        }
+
+        func stop() { server.stop() }
+    }
+
+    @Test func optionsOverUDPIsAnsweredAndRetransmissionsAbsorbed() throws {
+        let h = try Harness()
+        defer { h.stop() }
+        let options = Self.request(branch: "z9hG4bKu1", callID: "loop-1")
+        h.send(options)
+        let first = try #require(h.reply(1))
+        #expect(first.statusCode == 200)
+        #expect(first.firstValue(.allow) != nil)
+        let via = try #require(try first.topVia())
+        #expect(via.received == "127.0.0.1")
+        #expect(via.rport?.value?.string == "\(h.client.localAddress.port)")
+        h.send(options)  // sipp-style retransmission
+        let second = try #require(h.reply(2))
+        #expect(second.serialized() == first.serialized())
+        #expect(h.delivered.current == 1)
+        #expect(h.metrics["retransmission"] == 1)
+    }
+
+    @Test func malformedRequestsGetTheirCodes() throws {
+        let h = try Harness()
+        defer { h.stop() }
+        let cases: [([UInt8], Int)] = [
+            (Self.request(branch: "z9hG4bKm1", callID: "m1", version: "SIP/3.0"), 505),
+            (Self.request(branch: "z9hG4bKm2", callID: "m2", uri: "http://example.com"), 416),
+            (Self.request(branch: "z9hG4bKm3", callID: "m3", extra: "Require: frobnication\r\n"), 420),
+            (Self.request(branch: "z9hG4bKm4", callID: "m4").replacing(Array("Max-Forwards: 70".utf8), with: Array("Max-Forwards: 0".utf8)), 483),
+            (Self.request("FROB", branch: "z9hG4bKm5", callID: "m5"), 501),
+            (Self.request("INVITE", branch: "z9hG4bKm6", callID: "m6"), 405),
+            (Self.request(branch: "z9hG4bKm7", callID: "m7", extra: "X-Pad: \(String(repeating: "x", count: 5000))\r\n"), 513),
+            (Self.request(branch: "z9hG4bKm8", callID: "m8").replacing(Array("CSeq: 7 OPTIONS".utf8), with: Array("CSeq: 7 INVITE".utf8)), 400),
+            (Self.request(branch: "z9hG4bKm9", callID: "m9").replacing(Array("Content-Length: 0".utf8), with: Array("Content-Length: 90".utf8)), 400),
+        ]
+        for (n, (bytes, code)) in cases.enumerated() {
+            h.send(bytes)
+            let reply = try #require(h.reply(n + 1), "no reply for case \(n + 1)")
+            #expect(reply.statusCode == code, "case \(n + 1)")
+        }
+        #expect(h.delivered.current == 2)  // only FROB and INVITE reached the responder
+        if let r = h.reply(3) { #expect(r.firstValue(.unsupported) == "frobnication") }
+        h.send(Array("garbage that is not SIP\r\n\r\n".utf8))  // no head to answer: dropped, logged
+        h.send(Self.request(branch: "z9hG4bKm10", callID: "m10"))
+        #expect(h.reply(cases.count + 1)?.statusCode == 200)
+    }
+
+    @Test func optionsOverTCPIsAnsweredOnTheSameConnection() throws {
+        let h = try Harness()
+        defer { h.stop() }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        #expect(h.tcp.withSockAddr { connect(fd, $0, $1) } == 0)
+        let bytes = Self.request(branch: "z9hG4bKt1", callID: "tcp-1", transport: "TCP")
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var reply: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<400 where !(reply.count > 4 && reply.suffix(4) == [13, 10, 13, 10]) {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n > 0 { reply += chunk[0..<n] } else { usleep(5_000) }
+        }
+        let response = try SIPMessage(parsing: reply)
+        #expect(response.statusCode == 200)
+    }
+
+    @Test func drainingAnswersNewRequestsWith503() throws {
+        let h = try Harness(workers: 1)
+        defer { h.stop() }
+        h.server.beginDraining()
+        h.send(Self.request(branch: "z9hG4bKd1", callID: "drain-1"))
+        let reply = try #require(h.reply(1))
+        #expect(reply.statusCode == 503)
+        #expect(reply.firstValue(.retryAfter) == "5")
+    }
+}
+
+extension Array where Element == UInt8 {
+    func replacing(_ old: [UInt8], with new: [UInt8]) -> [UInt8] {
+        guard let start = indices.first(where: { self[$0...].starts(with: old) }) else { return self }
+        return Array(self[..<start]) + new + Array(self[(start + old.count)...])
+    }
+}
