@@ -78,8 +78,8 @@ struct CountingResponder: TransactionUser {
 
         init(workers: Int = 2) throws {
             let options = SIPServer.Options(
-                listen: [ListenPoint(transport: .udp, address: SocketAddress(ip: "127.0.0.1", port: 0)!),
-                         ListenPoint(transport: .tcp, address: SocketAddress(ip: "127.0.0.1", port: 0)!)],
+                listen: [ListenAddress(transport: .udp, address: SocketAddress(ip: "127.0.0.1", port: 0)!),
+                         ListenAddress(transport: .tcp, address: SocketAddress(ip: "127.0.0.1", port: 0)!)],
                 workerCount: workers, worker: WorkerSettings(parserLimits: SIPParserLimits(maxMessageBytes: 4000)),
                 connectionLimits: .init(maxConnections: 10, maxConnectionsPerIP: 10))
             let delivered = self.delivered

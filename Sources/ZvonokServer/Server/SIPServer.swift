@@ -16,12 +16,12 @@ import SIPTransport
 public final class SIPServer: @unchecked Sendable {
     /// How the server runs: listening points, workers and their settings.
     public struct Options: Sendable {
-        public var listen: [ListenPoint]
+        public var listen: [ListenAddress]
         public var workerCount: Int
         public var worker: WorkerSettings
         public var connectionLimits: ConnectionTable.Limits
 
-        public init(listen: [ListenPoint], workerCount: Int, worker: WorkerSettings,
+        public init(listen: [ListenAddress], workerCount: Int, worker: WorkerSettings,
                     connectionLimits: ConnectionTable.Limits) {
             precondition(workerCount > 0, "at least one worker")
             self.listen = listen
@@ -35,7 +35,7 @@ public final class SIPServer: @unchecked Sendable {
     private let logger: Logger
     private let shared: ServerShared
     private let acceptQueue = DispatchQueue(label: "zvonok.accept")
-    private let state = Mutex<(listeners: [TCPListener], bound: [ListenPoint], started: Bool)>(([], [], false))
+    private let state = Mutex<(listeners: [TCPListener], bound: [ListenAddress], started: Bool)>(([], [], false))
 
     /// A server with one transaction user per worker from `makeTransactionUser(workerIndex)`.
     public init(options: Options, metrics: any SIPMetrics, logger: Logger,
@@ -54,14 +54,14 @@ public final class SIPServer: @unchecked Sendable {
     }
 
     /// The listening points as bound (a configured port 0 shows the port the kernel chose).
-    public var boundListenPoints: [ListenPoint] { state.withLock { $0.bound } }
+    public var boundListenPoints: [ListenAddress] { state.withLock { $0.bound } }
 
     /// Binds every listening point and starts the workers. Throws, with everything bound so far
     /// closed again, when an address cannot be bound; the error names it.
     public func start() throws(SystemError) {
         var sockets: [[Int: UDPSocket]] = Array(repeating: [:], count: shared.workerCount)
         var listeners: [TCPListener] = []
-        var bound: [ListenPoint] = []
+        var bound: [ListenAddress] = []
         do throws(SystemError) {
             for (listenerIndex, point) in options.listen.enumerated() {
                 switch point.transport {
@@ -72,11 +72,11 @@ public final class SIPServer: @unchecked Sendable {
                         address = socket.localAddress
                         sockets[worker][listenerIndex] = socket
                     }
-                    bound.append(ListenPoint(transport: .udp, address: address))
+                    bound.append(ListenAddress(transport: .udp, address: address))
                 case .tcp:
                     let listener = try TCPListener(bindingTo: point.address)
                     listeners.append(listener)
-                    bound.append(ListenPoint(transport: .tcp, address: listener.localAddress))
+                    bound.append(ListenAddress(transport: .tcp, address: listener.localAddress))
                 }
             }
         } catch {

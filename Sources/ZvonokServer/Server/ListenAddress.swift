@@ -1,7 +1,7 @@
 import SIPTransport
 
 /// One address the server listens on with one transport (RFC 3261 §18): `udp:0.0.0.0:5060`.
-public struct ListenPoint: Sendable, Hashable, CustomStringConvertible {
+public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     public var transport: TransportKind
     public var address: SocketAddress
 
