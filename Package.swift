@@ -14,6 +14,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Configuration: the YAML trait brings its YAML file snapshot (and Yams with it).
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
+        // Used directly only to walk the YAML document's keys, so that a misspelt key is an error.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Pure: SIP message and URI model, parser, framing, serializer, validation.
@@ -32,8 +36,18 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "zvonokctl", dependencies: ["ZvonokCtlCommands"]),
+        // The configuration model, loading (YAML file + ZVONOK_ environment) and validation.
+        .target(
+            name: "ZvonokConfig",
+            dependencies: [
+                "SIPCore",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "COSIP"], exclude: ["Fixtures"]),
         .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore"]),
+        .testTarget(name: "ZvonokConfigTests", dependencies: ["ZvonokConfig", "SIPCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
