@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SIPTransaction", targets: ["SIPTransaction"]),
         // libosip2, exported only so that Benchmarks/ can measure against it; no Zvonok target uses it.
         .library(name: "COSIP", targets: ["COSIP"]),
+        .executable(name: "zvonokd", targets: ["zvonokd"]),
         .executable(name: "zvonokctl", targets: ["zvonokctl"]),
     ],
     dependencies: [
@@ -19,17 +20,47 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Configuration: the YAML trait brings its YAML file snapshot (and Yams with it).
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
+        // Used directly only to walk the YAML document's keys, so that a misspelt key is an error.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Pure: SIP message and URI model, parser, framing, serializer, validation.
         .target(name: "SIPCore"),
-        // Pure: the four transaction state machines of RFC 3261 §17 (with RFC 6026) and the transaction table.
+        // Pure: the four transaction state machines of RFC 3261 §17 (with RFC 6026), the
+        // transaction table, and the transaction-user protocol the registrar, proxy and B2BUA implement.
         .target(name: "SIPTransaction", dependencies: ["SIPCore"]),
         // libosip2 (Debian libosip2-dev): the conformance and speed oracle for tests and benchmarks only.
         .systemLibrary(
             name: "COSIP",
             providers: [.apt(["libosip2-dev"])]
         ),
+        // I/O edge: UDP and TCP sockets on Dispatch, the connection table, RFC 3581.
+        .target(name: "SIPTransport", dependencies: ["SIPCore"]),
+        // The configuration model, loading (YAML file + ZVONOK_ environment) and validation.
+        .target(
+            name: "ZvonokConfig",
+            dependencies: [
+                "SIPCore",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Composition root: workers, timer wheels, the server, logging, metrics, lifecycle, the daemon.
+        .target(
+            name: "ZvonokServer",
+            dependencies: [
+                "SIPCore", "SIPTransaction", "SIPTransport", "ZvonokConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(name: "zvonokd", dependencies: ["ZvonokServer"]),
         // The operator CLI's commands, a library so that tests can run them.
         .target(
             name: "ZvonokCtlCommands",
@@ -39,25 +70,12 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "zvonokctl", dependencies: ["ZvonokCtlCommands"]),
-        // I/O edge: UDP and TCP sockets on Dispatch, the connection table, RFC 3581.
-        .target(name: "SIPTransport", dependencies: ["SIPCore"]),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "COSIP"], exclude: ["Fixtures"]),
         .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),
-        .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore"]),
-        // Composition root: workers, timer wheels, the server, logging, metrics, lifecycle.
-        .target(
-            name: "ZvonokServer",
-            dependencies: [
-                "SIPCore", "SIPTransaction", "SIPTransport",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
-        .testTarget(name: "ZvonokServerTests", dependencies: ["ZvonokServer", "SIPTransaction", "SIPTransport", "SIPCore"]),
         .testTarget(name: "SIPTransportTests", dependencies: ["SIPTransport", "SIPCore"]),
+        .testTarget(name: "ZvonokConfigTests", dependencies: ["ZvonokConfig", "SIPCore"]),
+        .testTarget(name: "ZvonokServerTests", dependencies: ["ZvonokServer", "SIPTransaction", "SIPTransport", "SIPCore"]),
+        .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
