@@ -49,7 +49,7 @@ public enum ConfigurationKeys {
         Key(name: "timers.t1Milliseconds", restartRequired: false) { $0.timers.t1Milliseconds != $1.timers.t1Milliseconds },
         Key(name: "timers.t2Milliseconds", restartRequired: false) { $0.timers.t2Milliseconds != $1.timers.t2Milliseconds },
         Key(name: "timers.t4Milliseconds", restartRequired: false) { $0.timers.t4Milliseconds != $1.timers.t4Milliseconds },
-        Key(name: "limits.maxMessageBytes", restartRequired: true) { $0.limits.maxMessageBytes != $1.limits.maxMessageBytes },
+        Key(name: "limits.maxMessageBytes", restartRequired: false) { $0.limits.maxMessageBytes != $1.limits.maxMessageBytes },
         Key(name: "limits.maxConnectionsPerIP", restartRequired: false) {
             $0.limits.maxConnectionsPerIP != $1.limits.maxConnectionsPerIP
         },

@@ -1,0 +1,42 @@
+import Logging
+import ServiceLifecycle
+import ZvonokConfig
+
+/// The SIP server as a swift-service-lifecycle service: it runs until graceful shutdown
+/// (SIGTERM/SIGINT), then stops taking new work, lets open transactions finish within the grace
+/// period, and closes; SIGHUP re-reads the configuration meanwhile.
+final class SIPService: Service, Sendable {
+    let server: SIPServer
+    let reloader: ConfigurationReloader
+    let notifier: SystemdNotifier
+    let gracePeriod: Duration
+    let logger: Logger
+
+    init(server: SIPServer, reloader: ConfigurationReloader, notifier: SystemdNotifier, gracePeriod: Duration, logger: Logger) {
+        self.server = server
+        self.reloader = reloader
+        self.notifier = notifier
+        self.gracePeriod = gracePeriod
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let reloader = self.reloader
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) { await reloader.reload() }
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+        logger.notice("shutting down: draining open transactions", metadata: ["grace": "\(gracePeriod)"])
+        try? notifier.stopping()
+        server.beginDraining()
+        let drained = await server.drain(within: gracePeriod)
+        if !drained {
+            logger.warning("grace period over; transactions still open are dropped", metadata: ["open": "\(server.transactionCount())"])
+        }
+        server.stop()
+        logger.notice("stopped")
+    }
+}

@@ -1,0 +1,38 @@
+import SIPCore
+import SIPTransaction
+import SIPTransport
+import ZvonokConfig
+
+/// Turns the operator's configuration into what the server runs with: listening addresses,
+/// worker settings (RFC 3261 §17 timers, limits), connection caps.
+public enum ServerAssembly {
+    /// The SIP server options of `configuration` (workers already resolved from 0 = per core).
+    public static func options(for configuration: ZvonokConfiguration) -> SIPServer.Options {
+        SIPServer.Options(listen: configuration.listen.compactMap(listenAddress),
+                          workerCount: max(configuration.workers, 1),
+                          worker: workerSettings(for: configuration),
+                          connectionLimits: connectionLimits(for: configuration))
+    }
+
+    /// The reloadable part: timers, limits, idle timeout.
+    public static func workerSettings(for configuration: ZvonokConfiguration) -> WorkerSettings {
+        WorkerSettings(parserLimits: configuration.limits.parserLimits,
+                       validationPolicy: .zvonok,
+                       timers: TransactionTimerSettings(t1: .milliseconds(configuration.timers.t1Milliseconds),
+                                                        t2: .milliseconds(configuration.timers.t2Milliseconds),
+                                                        t4: .milliseconds(configuration.timers.t4Milliseconds)),
+                       maxTransactions: configuration.limits.maxTransactions,
+                       tcpIdleTimeout: .seconds(configuration.limits.tcpIdleTimeoutSeconds))
+    }
+
+    public static func connectionLimits(for configuration: ZvonokConfiguration) -> ConnectionTable.Limits {
+        ConnectionTable.Limits(maxConnections: configuration.limits.maxConnections,
+                               maxConnectionsPerIP: configuration.limits.maxConnectionsPerIP)
+    }
+
+    /// A configured listening point as a socket address (validation has checked the literal).
+    public static func listenAddress(_ point: ListenPoint) -> ListenAddress? {
+        guard let address = SocketAddress(ip: point.address, port: UInt16(clamping: point.port)) else { return nil }
+        return ListenAddress(transport: point.transport == .tcp ? .tcp : .udp, address: address)
+    }
+}

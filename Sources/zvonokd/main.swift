@@ -1,0 +1,4 @@
+import Foundation
+import ZvonokServer
+
+exit(await ZvonokDaemon.run(arguments: Array(CommandLine.arguments.dropFirst())))
