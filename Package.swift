@@ -14,6 +14,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure: SIP message and URI model, parser, framing, serializer, validation.
@@ -34,9 +37,22 @@ let package = Package(
         .executableTarget(name: "zvonokctl", dependencies: ["ZvonokCtlCommands"]),
         // I/O edge: UDP and TCP sockets on Dispatch, the connection table, RFC 3581.
         .target(name: "SIPTransport", dependencies: ["SIPCore"]),
+        // Composition root: wires transport, transactions and the TU cores; logging, metrics, systemd.
+        .target(
+            name: "ZvonokServer",
+            dependencies: [
+                "SIPCore",
+                "SIPTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "COSIP"], exclude: ["Fixtures"]),
         .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore"]),
         .testTarget(name: "SIPTransportTests", dependencies: ["SIPTransport", "SIPCore"]),
+        .testTarget(name: "ZvonokServerTests", dependencies: ["ZvonokServer"]),
     ],
     swiftLanguageModes: [.v6]
 )
