@@ -61,6 +61,7 @@ import Testing
         #expect(driver.machine.state == .proceeding)
         #expect(driver.deadlines.isEmpty)
         #expect(summary(driver.handle(.response(Messages.response(183, to: Self.invite)))) == ["deliver 183"])
+        #expect(driver.machine.startedAt == .zero && seconds(driver.now) == 0.7)
         #expect(driver.machine.state == .proceeding)
     }
 
