@@ -27,6 +27,7 @@ import SIPCore
 /// once. Entering Terminated cancels every armed timer and ends with `terminated`.
 /// `start` must be the first event and comes once (precondition).
 public struct InviteClientTransaction: Sendable {
+    /// The states of Figure 5 (RFC 3261 §17.1.1.2) and RFC 6026 §8.4's Accepted.
     public enum State: Sendable, Hashable { case calling, proceeding, completed, accepted, terminated }
 
     public private(set) var state: State = .calling

@@ -34,6 +34,7 @@ import SIPCore
 /// transport) means Confirmed is left at once. Entering Terminated cancels every armed timer and
 /// ends with `terminated`. The first event must be the INVITE itself (precondition).
 public struct InviteServerTransaction: Sendable {
+    /// The states of Figure 7 (RFC 3261 §17.2.1) and RFC 6026 §8.7's Accepted.
     public enum State: Sendable, Hashable { case proceeding, completed, confirmed, accepted, terminated }
 
     public private(set) var state: State = .proceeding

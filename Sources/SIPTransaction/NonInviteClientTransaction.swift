@@ -22,6 +22,7 @@ import SIPCore
 /// transport) means Completed is left at once. Entering Terminated cancels every armed timer and
 /// ends with `terminated`. `start` must be the first event and comes once (precondition).
 public struct NonInviteClientTransaction: Sendable {
+    /// The states of Figure 6 (RFC 3261 §17.1.2.2).
     public enum State: Sendable, Hashable { case trying, proceeding, completed, terminated }
 
     public private(set) var state: State = .trying

@@ -23,6 +23,7 @@ import SIPCore
 /// Completed is left at once. Entering Terminated cancels every armed timer and ends with
 /// `terminated`. The first event must be the request itself (precondition).
 public struct NonInviteServerTransaction: Sendable {
+    /// The states of Figure 8 (RFC 3261 §17.2.2).
     public enum State: Sendable, Hashable { case trying, proceeding, completed, terminated }
 
     public private(set) var state: State = .trying
