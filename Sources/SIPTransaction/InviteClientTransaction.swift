@@ -25,8 +25,9 @@ import SIPCore
 /// error in Accepted (the machine sends nothing there), timers that are not armed (stale firings),
 /// and every event once Terminated. A zero Timer D (reliable transport) means Completed is left at
 /// once. Entering Terminated cancels every armed timer and ends with `terminated`.
-/// `start` must be the first event and comes once (precondition); events must come in time order.
+/// `start` must be the first event and comes once (precondition).
 public struct InviteClientTransaction: Sendable {
+    /// The states of Figure 5 (RFC 3261 §17.1.1.2) and RFC 6026 §8.4's Accepted.
     public enum State: Sendable, Hashable { case calling, proceeding, completed, accepted, terminated }
 
     public private(set) var state: State = .calling
@@ -34,13 +35,15 @@ public struct InviteClientTransaction: Sendable {
     public let request: SIPMessage
     public let reliableTransport: Bool
     public let timers: TransactionTimerSettings
+    /// When the first event came (for the driver's metrics and logs; no rule of §17 reads the time:
+    /// every timer is a duration the driver arms).
+    public private(set) var startedAt: Instant?
 
     private var started = false
     private var timerAInterval: Duration
     /// The ACK of the non-2xx final response, kept to answer its retransmissions.
     private var ack: SIPMessage?
     private var armed = ArmedTimers()
-    private var clock = EventClock()
 
     public init(request: SIPMessage, reliableTransport: Bool, timers: TransactionTimerSettings) {
         precondition(request.method == .invite, "InviteClientTransaction for a request that is not an INVITE")
@@ -51,7 +54,7 @@ public struct InviteClientTransaction: Sendable {
     }
 
     public mutating func handle(_ event: ClientTransactionEvent, at now: Instant) -> [TransactionAction] {
-        clock.advance(to: now)
+        if startedAt == nil { startedAt = now }
         if case .start = event {
             precondition(!started, "InviteClientTransaction started twice")
         } else {

@@ -32,9 +32,9 @@ import SIPCore
 /// ignored: an ACK in Proceeding, a transport error in Confirmed (nothing is sent there), timers
 /// that are not armed (stale firings), and every event once Terminated. A zero Timer I (reliable
 /// transport) means Confirmed is left at once. Entering Terminated cancels every armed timer and
-/// ends with `terminated`. The first event must be the INVITE itself (precondition); events must
-/// come in time order.
+/// ends with `terminated`. The first event must be the INVITE itself (precondition).
 public struct InviteServerTransaction: Sendable {
+    /// The states of Figure 7 (RFC 3261 §17.2.1) and RFC 6026 §8.7's Accepted.
     public enum State: Sendable, Hashable { case proceeding, completed, confirmed, accepted, terminated }
 
     public private(set) var state: State = .proceeding
@@ -42,6 +42,9 @@ public struct InviteServerTransaction: Sendable {
     public let request: SIPMessage
     public let reliableTransport: Bool
     public let timers: TransactionTimerSettings
+    /// When the first event came (for the driver's metrics and logs; no rule of §17 reads the time:
+    /// every timer is a duration the driver arms).
+    public private(set) var startedAt: Instant?
     /// The latest provisional response sent (by the TU, or the transaction's own 100 Trying).
     public private(set) var lastProvisional: SIPMessage?
     /// The final response sent, once there is one.
@@ -50,7 +53,6 @@ public struct InviteServerTransaction: Sendable {
     private var delivered = false
     private var timerGInterval: Duration
     private var armed = ArmedTimers()
-    private var clock = EventClock()
 
     public init(request: SIPMessage, reliableTransport: Bool, timers: TransactionTimerSettings) {
         precondition(request.method == .invite, "InviteServerTransaction for a request that is not an INVITE")
@@ -61,7 +63,7 @@ public struct InviteServerTransaction: Sendable {
     }
 
     public mutating func handle(_ event: ServerTransactionEvent, at now: Instant) -> [TransactionAction] {
-        clock.advance(to: now)
+        if startedAt == nil { startedAt = now }
         var actions: [TransactionAction] = []
         if !delivered {
             guard case .request(let first) = event, first.method == .invite else {

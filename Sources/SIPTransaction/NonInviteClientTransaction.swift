@@ -20,9 +20,9 @@ import SIPCore
 /// Everything else is ignored: a transport error in Completed (nothing is sent there), timers
 /// that are not armed (stale firings) and every event once Terminated. A zero Timer K (reliable
 /// transport) means Completed is left at once. Entering Terminated cancels every armed timer and
-/// ends with `terminated`. `start` must be the first event and comes once (precondition); events
-/// must come in time order.
+/// ends with `terminated`. `start` must be the first event and comes once (precondition).
 public struct NonInviteClientTransaction: Sendable {
+    /// The states of Figure 6 (RFC 3261 §17.1.2.2).
     public enum State: Sendable, Hashable { case trying, proceeding, completed, terminated }
 
     public private(set) var state: State = .trying
@@ -30,11 +30,13 @@ public struct NonInviteClientTransaction: Sendable {
     public let request: SIPMessage
     public let reliableTransport: Bool
     public let timers: TransactionTimerSettings
+    /// When the first event came (for the driver's metrics and logs; no rule of §17 reads the time:
+    /// every timer is a duration the driver arms).
+    public private(set) var startedAt: Instant?
 
     private var started = false
     private var timerEInterval: Duration
     private var armed = ArmedTimers()
-    private var clock = EventClock()
 
     public init(request: SIPMessage, reliableTransport: Bool, timers: TransactionTimerSettings) {
         precondition(request.isRequest && request.method != .invite && request.method != .ack,
@@ -46,7 +48,7 @@ public struct NonInviteClientTransaction: Sendable {
     }
 
     public mutating func handle(_ event: ClientTransactionEvent, at now: Instant) -> [TransactionAction] {
-        clock.advance(to: now)
+        if startedAt == nil { startedAt = now }
         if case .start = event {
             precondition(!started, "NonInviteClientTransaction started twice")
         } else {

@@ -21,9 +21,9 @@ import SIPCore
 /// Also ignored: a transport error in Trying (nothing has been sent), timers that are not armed
 /// (stale firings), and every event once Terminated. A zero Timer J (reliable transport) means
 /// Completed is left at once. Entering Terminated cancels every armed timer and ends with
-/// `terminated`. The first event must be the request itself (precondition); events must come in
-/// time order.
+/// `terminated`. The first event must be the request itself (precondition).
 public struct NonInviteServerTransaction: Sendable {
+    /// The states of Figure 8 (RFC 3261 §17.2.2).
     public enum State: Sendable, Hashable { case trying, proceeding, completed, terminated }
 
     public private(set) var state: State = .trying
@@ -31,6 +31,9 @@ public struct NonInviteServerTransaction: Sendable {
     public let request: SIPMessage
     public let reliableTransport: Bool
     public let timers: TransactionTimerSettings
+    /// When the first event came (for the driver's metrics and logs; no rule of §17 reads the time:
+    /// every timer is a duration the driver arms).
+    public private(set) var startedAt: Instant?
     /// The latest provisional response sent.
     public private(set) var lastProvisional: SIPMessage?
     /// The final response sent, once there is one.
@@ -38,7 +41,6 @@ public struct NonInviteServerTransaction: Sendable {
 
     private var delivered = false
     private var armed = ArmedTimers()
-    private var clock = EventClock()
 
     public init(request: SIPMessage, reliableTransport: Bool, timers: TransactionTimerSettings) {
         precondition(request.isRequest && request.method != .invite && request.method != .ack,
@@ -49,7 +51,7 @@ public struct NonInviteServerTransaction: Sendable {
     }
 
     public mutating func handle(_ event: ServerTransactionEvent, at now: Instant) -> [TransactionAction] {
-        clock.advance(to: now)
+        if startedAt == nil { startedAt = now }
         var actions: [TransactionAction] = []
         if !delivered {
             guard case .request(let first) = event, first.method == request.method else {

@@ -2,7 +2,7 @@ import SIPCore
 
 /// What a transaction machine asks of its driver (RFC 3261 §17): the machine decides, the driver
 /// does. The driver performs the actions in order.
-public enum TransactionAction: Sendable {
+public enum TransactionAction: Sendable, Equatable {
     /// Send to the transaction's peer: the request, its retransmission or the ACK of a non-2xx
     /// (client), or a response (server).
     case send(SIPMessage)

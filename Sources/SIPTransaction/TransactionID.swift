@@ -18,7 +18,7 @@ import SIPCore
 /// A client and a server transaction never share a key (`side`), so a request that spirals back
 /// to its sender finds its server transaction, not the client transaction that sent it.
 public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
-    /// Which end of the transaction this element is.
+    /// Which end of the transaction this element is: client (§17.1) or server (§17.2).
     public enum Side: Sendable, Hashable { case client, server }
 
     public let side: Side

@@ -2,7 +2,7 @@ import SIPCore
 
 /// What the transaction table (RFC 3261 §17) asks of its driver and tells its transaction users,
 /// every output naming the transaction it comes from.
-public enum TransactionTableOutput<Peer: Sendable & Hashable>: Sendable {
+public enum TransactionTableOutput<Peer: Sendable & Hashable>: Sendable, Equatable {
     case send(SIPMessage, to: Peer, transaction: TransactionID)
     /// A new server transaction: the TU must answer it via `respond(_:transaction:at:)`.
     case request(SIPMessage, from: Peer, transaction: TransactionID)
