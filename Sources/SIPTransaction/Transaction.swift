@@ -60,3 +60,16 @@ enum Transaction: Sendable {
         if case .inviteServer(let t) = self { t.state != .proceeding } else { false }
     }
 }
+
+extension Transaction {
+    /// Whether the transaction still waits for its final response (server: the TU has not sent
+    /// one; client: none has arrived). The rest only absorb retransmissions until their timers end.
+    var isAwaitingFinalResponse: Bool {
+        switch self {
+        case .inviteClient(let t): t.state == .calling || t.state == .proceeding
+        case .nonInviteClient(let t): t.state == .trying || t.state == .proceeding
+        case .inviteServer(let t): t.state == .proceeding
+        case .nonInviteServer(let t): t.state == .trying || t.state == .proceeding
+        }
+    }
+}

@@ -55,6 +55,10 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
     /// How many transactions are live.
     public var count: Int { entries.count }
 
+    /// Transactions still waiting for a final response: what a graceful shutdown waits for
+    /// (the others only absorb retransmissions until Timer D/I/J/K/L/M ends them).
+    public var awaitingFinalResponseCount: Int { entries.values.reduce(0) { $0 + ($1.transaction.isAwaitingFinalResponse ? 1 : 0) } }
+
     public func contains(_ transaction: TransactionID) -> Bool { entries[transaction] != nil }
 
     /// The request that created a live transaction (a proxy builds its CANCEL from it, §9.1).

@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import ZvonokConfig
 
 /// The SIP server as a swift-service-lifecycle service: it runs until graceful shutdown
@@ -34,7 +35,7 @@ final class SIPService: Service, Sendable {
         server.beginDraining()
         let drained = await server.drain(within: gracePeriod)
         if !drained {
-            logger.warning("grace period over; transactions still open are dropped", metadata: ["open": "\(server.transactionCount())"])
+            logger.warning("grace period over; transactions still open are dropped", metadata: ["open": "\(server.unfinishedTransactionCount())"])
         }
         server.stop()
         logger.notice("stopped")

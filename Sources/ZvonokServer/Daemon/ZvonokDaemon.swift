@@ -19,7 +19,7 @@ public struct ZvonokDaemon: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "zvonokd",
         abstract: "The Zvonok SIP server: registrar, proxy and billing B2BUA.",
-        discussion: "Every setting can be overridden from the environment: ZVONOK_<SECTION>_<KEY>, e.g. ZVONOK_LISTEN=udp:127.0.0.1:5070 or ZVONOK_TIMERS_T1_MILLISECONDS=250 (see the README).")
+        discussion: "Every setting can be overridden from the environment: ZVONOK_<SECTION>_<KEY>, e.g. ZVONOK_LISTEN=udp:127.0.0.1:5070 or ZVONOK_TIMERS_T1MILLISECONDS=250 (see the README).")
 
     @Option(name: .long, help: "The configuration file.")
     var config: String = "/etc/zvonok/zvonok.yaml"

@@ -126,14 +126,20 @@ public final class SIPServer: @unchecked Sendable {
         shared.workers.reduce(0) { total, worker in total + worker.queue.sync { worker.transactionCount } }
     }
 
-    /// Waits until every transaction has ended or `grace` has passed; true when all ended.
+    /// Transactions across all workers still waiting for a final response.
+    public func unfinishedTransactionCount() -> Int {
+        shared.workers.reduce(0) { total, worker in total + worker.queue.sync { worker.unfinishedTransactionCount } }
+    }
+
+    /// Waits until no transaction waits for a final response, or `grace` has passed; true when
+    /// none does. Transactions that only absorb retransmissions are not waited for.
     public func drain(within grace: Duration) async -> Bool {
         let deadline = MonotonicClock.now() + grace
         while MonotonicClock.now() < deadline {
-            if transactionCount() == 0 { return true }
+            if unfinishedTransactionCount() == 0 { return true }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        return transactionCount() == 0
+        return unfinishedTransactionCount() == 0
     }
 
     /// Closes every socket and connection and stops the workers.

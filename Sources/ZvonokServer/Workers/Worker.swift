@@ -345,6 +345,9 @@ public final class Worker: @unchecked Sendable {
 
     /// Transactions alive on this worker (read on its queue).
     var transactionCount: Int { table.count }
+
+    /// Transactions of this worker still waiting for a final response (read on its queue).
+    var unfinishedTransactionCount: Int { table.awaitingFinalResponseCount }
 }
 
 extension Worker {
