@@ -47,7 +47,7 @@ let package = Package(
         ),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "COSIP"], exclude: ["Fixtures"]),
         .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore"]),
-        .testTarget(name: "ZvonokConfigTests", dependencies: ["ZvonokConfig", "SIPCore"]),
+        .testTarget(name: "ZvonokConfigTests", dependencies: ["ZvonokConfig"]),
     ],
     swiftLanguageModes: [.v6]
 )
