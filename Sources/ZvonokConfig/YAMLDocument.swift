@@ -14,6 +14,10 @@ struct YAMLDocument {
 
     static let empty = YAMLDocument(hasContent: false, problems: [], nullKeys: [])
 
+    /// The largest configuration file read: a few kilobytes is typical, so anything near this is
+    /// the wrong file.
+    static let maxFileBytes = 1_048_576
+
     /// A walked document, or the one problem that kept the file from being read at all.
     enum Outcome {
         case success(YAMLDocument)
@@ -32,6 +36,10 @@ struct YAMLDocument {
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             return .failure(ConfigurationProblem(key: path, message: "configuration file cannot be read (permissions?)"))
+        }
+        guard data.count <= maxFileBytes else {
+            return .failure(ConfigurationProblem(
+                key: path, message: "is \(data.count) bytes, more than a configuration file may be (\(maxFileBytes))"))
         }
         guard let text = String(data: data, encoding: .utf8) else {
             return .failure(ConfigurationProblem(key: path, message: "is not UTF-8 text"))

@@ -210,6 +210,16 @@ import Testing
         }
     }
 
+    @Test func anOversizedFileIsRefused() async throws {
+        let yaml = "domain: a.example\n" + String(repeating: "# padding\n", count: 110_000)
+        try await Support.withFile(yaml) { path in
+            await #expect(throws: ConfigurationError(problems: [.init(
+                key: path, message: "is 1100018 bytes, more than a configuration file may be (1048576)")])) {
+                try await ConfigurationLoader.load(file: path, environment: ["ZVONOK_DOMAIN": "a.example"], coreCount: 1)
+            }
+        }
+    }
+
     @Test func malformedYAMLNamesTheFileAndLine() async throws {
         try await Support.withFile("domain: a.example\ntimers:\n  t1Milliseconds: [1, 2\n") { path in
             do {

@@ -44,3 +44,25 @@ import Testing
         }
     }
 }
+
+/// README.md's table of keys is the one the loader uses: same keys, variable names and reload
+/// behaviour.
+@Suite struct ReadmeTableTests {
+    @Test func theReadmeTableMatchesTheKeys() throws {
+        let readme = try String(contentsOf: Support.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        var rows: [String: (variable: String, reload: String)] = [:]
+        for line in readme.split(separator: "\n") where line.hasPrefix("| `") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count == 4 else { continue }
+            let key = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            guard ConfigurationKeys.all.contains(key) else { continue }
+            rows[key] = (cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`")), cells[3])
+        }
+        #expect(Set(rows.keys) == Set(ConfigurationKeys.all))
+        for key in ConfigurationKeys.all {
+            guard let row = rows[key] else { continue }
+            #expect(row.variable == ConfigurationKeys.environmentVariableName(forKey: key), "\(key)")
+            #expect(row.reload == (ConfigurationKeys.restartRequired.contains(key) ? "restart" : "live"), "\(key)")
+        }
+    }
+}
