@@ -199,7 +199,10 @@ struct TestHTTPResponse {
         #expect(eventually { endpoint.openConnections == 0 })
     }
 
-    @Test func aLargeResponseReachesAClientThatReadsLate() throws {
+    /// Also with the client half-closing after its request (its end of stream arrives while the
+    /// server is still writing).
+    @Test(arguments: [false, true])
+    func aLargeResponseReachesAClientThatReadsLate(halfClose: Bool) throws {
         let registry = PrometheusCollectorRegistry()
         let factory = PrometheusMetricsFactory(registry: registry)
         let padding = String(repeating: "x", count: 300)
@@ -210,8 +213,8 @@ struct TestHTTPResponse {
         let endpoint = try startEndpoint(registry)
         defer { endpoint.stop() }
         let client = try TestHTTPClient(port: endpoint.localAddress.port)
-        defer { client.close() }
         client.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        if halfClose { shutdown(client.fd, Int32(SHUT_WR)) }
         usleep(300_000)  // the server fills the socket buffer and waits for it to drain
         let bytes = try #require(client.readToEnd())
         let response = try #require(TestHTTPResponse(bytes))
@@ -219,6 +222,8 @@ struct TestHTTPResponse {
         #expect(response.body.utf8.count > 500_000)
         #expect(response.headers["content-length"] == String(response.body.utf8.count))
         #expect(response.body.contains("zvonok_bulk_total{n=\"\(padding)1999\"} 1"))
+        client.close()  // the server waits for the client's end of stream before it closes
+        #expect(eventually { endpoint.openConnections == 0 })
     }
 
     @Test func connectionsBeyondTheCapAreClosedAtOnce() throws {
