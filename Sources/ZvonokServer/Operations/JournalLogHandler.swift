@@ -43,11 +43,14 @@ public struct JournalLogHandler: LogHandler {
         set { pinnedLevel = newValue }
     }
 
+    /// One metadata value of this logger.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes `event` as one line when its level is at or above `logLevel`; metadata is this
+    /// logger's, then the provider's, then the event's (later wins), plus the event's error.
     public func log(event: LogEvent) {
         guard event.level >= logLevel else { return }
         var merged = metadata

@@ -14,7 +14,8 @@ import SIPTransport
 /// has not finished within `clientTimeoutMilliseconds` is disconnected; beyond
 /// `maxConnections` open scrapes, new ones are closed at once.
 ///
-/// All state lives on one serial queue (`@unchecked Sendable` for that reason).
+/// All state lives on one serial queue (`@unchecked Sendable` for that reason). The listener
+/// holds the endpoint until `stop()`, which must be called to release the port.
 public final class MetricsEndpoint: @unchecked Sendable {
     /// Where to listen and the limits on each client.
     public struct Configuration: Sendable {
@@ -27,6 +28,7 @@ public final class MetricsEndpoint: @unchecked Sendable {
         /// Open scrape connections at most.
         public var maxConnections: Int
 
+        /// The defaults are what `zvonokd` uses when the configuration names no metrics address.
         public init(
             address: SocketAddress = SocketAddress(ip: "127.0.0.1", port: 9090)!,
             maxRequestHeadBytes: Int = 8 * 1024, clientTimeoutMilliseconds: Int = 5_000,
@@ -64,8 +66,9 @@ public final class MetricsEndpoint: @unchecked Sendable {
         self.localAddress = listener.localAddress
     }
 
-    /// Starts accepting scrapes.
+    /// Starts accepting scrapes. Call once, from outside the endpoint's queue.
     public func start() {
+        dispatchPrecondition(condition: .notOnQueue(queue))
         queue.sync {
             precondition(!running, "MetricsEndpoint started twice")
             running = true
@@ -84,8 +87,11 @@ public final class MetricsEndpoint: @unchecked Sendable {
         }
     }
 
-    /// Connections open now (for tests and diagnostics).
-    public var openConnections: Int { queue.sync { connections.count } }
+    /// Connections open now (for tests and diagnostics); read from outside the endpoint's queue.
+    public var openConnections: Int {
+        dispatchPrecondition(condition: .notOnQueue(queue))
+        return queue.sync { connections.count }
+    }
 
     private func accepted(_ fd: Int32) {
         guard running, connections.count < configuration.maxConnections else {
