@@ -138,7 +138,7 @@ public final class ConnectionTable: Sendable {
         TCPConnection.Callbacks(message: callbacks.message, closed: { [weak self] connection, reason in
             self?.remove(connection)
             callbacks.closed(connection, reason)
-        })
+        }, framingFailed: callbacks.framingFailed)
     }
 
     private func remove(_ connection: TCPConnection) {

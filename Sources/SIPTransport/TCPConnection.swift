@@ -41,10 +41,16 @@ public final class TCPConnection: @unchecked Sendable {
     public struct Callbacks: Sendable {
         public var message: @Sendable (TCPConnection, SIPMessage) -> Void
         public var closed: @Sendable (TCPConnection, CloseReason) -> Void
+        /// The stream broke framing (over the size limit, no Content-Length): called with the
+        /// error and the unread bytes just before the connection closes, so the server can still
+        /// answer the message from its head (513, 400).
+        public var framingFailed: (@Sendable (TCPConnection, SIPParseError, [UInt8]) -> Void)?
         public init(message: @escaping @Sendable (TCPConnection, SIPMessage) -> Void,
-                    closed: @escaping @Sendable (TCPConnection, CloseReason) -> Void) {
+                    closed: @escaping @Sendable (TCPConnection, CloseReason) -> Void,
+                    framingFailed: (@Sendable (TCPConnection, SIPParseError, [UInt8]) -> Void)? = nil) {
             self.message = message
             self.closed = closed
+            self.framingFailed = framingFailed
         }
     }
 
@@ -149,6 +155,7 @@ public final class TCPConnection: @unchecked Sendable {
             do {
                 frame = try framer.next()
             } catch {
+                callbacks.framingFailed?(self, error, Array(framer.unreadBytes))
                 close(.framing("\(error.statusCode) \(error.reason)"))
                 return false
             }

@@ -189,3 +189,26 @@ extension Array where Element == UInt8 {
         return Array(self[..<start]) + new + Array(self[(start + old.count)...])
     }
 }
+
+extension ServerLoopbackTests {
+    @Test func anOversizedMessageOnTCPIsAnswered513BeforeTheConnectionCloses() throws {
+        let h = try Harness()
+        defer { h.stop() }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        #expect(h.tcp.withSockAddr { connect(fd, $0, $1) } == 0)
+        let bytes = Self.request(branch: "z9hG4bKbig", callID: "tcp-big", transport: "TCP")
+            .replacing(Array("Content-Length: 0".utf8), with: Array("Content-Length: 9000".utf8))
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var reply: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<400 {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n > 0 { reply += chunk[0..<n]; continue }
+            if n == 0 { break }  // closed by the server after its answer
+            usleep(5_000)
+        }
+        let response = try SIPMessage(parsing: reply)
+        #expect(response.statusCode == 513)
+    }
+}

@@ -36,6 +36,10 @@ public struct StreamFramer: Sendable {
     /// Bytes held that are not yet a whole frame.
     public var bufferedByteCount: Int { buffer.count - readIndex }
 
+    /// The bytes held that are not yet a whole frame: after an error, the start of the message
+    /// that caused it, so that a server can answer it (513) from its head before closing.
+    public var unreadBytes: ArraySlice<UInt8> { buffer[readIndex...] }
+
     /// Appends bytes read from the connection. Call `next()` until it returns nil after each
     /// append: the buffer then never holds more than one message plus one read. Once the framer
     /// has failed, further bytes are dropped.

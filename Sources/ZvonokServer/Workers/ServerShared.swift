@@ -56,6 +56,9 @@ final class ServerShared: @unchecked Sendable {
                 let level: Logger.Level = reason == .peerClosed || reason == .idle || reason == .shutdown ? .debug : .info
                 self.logger.log(level: level, "TCP connection closed",
                                 metadata: ["peer": "\(connection.remote)", "reason": "\(reason)"])
+            },
+            framingFailed: { [unowned worker] connection, error, bytes in
+                worker.receiveUnframeable(bytes, error: error, on: connection)
             })
     }
 

@@ -100,6 +100,14 @@ public final class Worker: @unchecked Sendable {
         route(message, from: peer)
     }
 
+    /// A TCP stream that broke framing: answer its message from the head if possible (the
+    /// connection closes right after).
+    func receiveUnframeable(_ bytes: [UInt8], error: SIPParseError, on connection: TCPConnection) {
+        let peer = SIPPeer(transport: .tcp, remote: connection.remote, listenerIndex: connection.listenerIndex,
+                           connectionID: connection.id)
+        reject(unparseable: bytes, error: error, from: peer)
+    }
+
     /// Stamps the Via (§18.2.1) and hands the message to the worker owning its Call-ID.
     private func route(_ message: SIPMessage, from peer: SIPPeer) {
         var message = message
