@@ -5,18 +5,12 @@
 # edited configuration survives a reinstall; and that systemd-analyze verify accepts the staged
 # unit and systemd-sysusers the staged user.
 #
-# Builds the release binaries when .build/release lacks them. Until Sources/zvonokd exists (the
-# daemon lands in a later issue) it stages zvonokctl only and says so.
+# Builds the release binaries when .build/release lacks them.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
-programs="zvonokctl"
-if [ -d Sources/zvonokd ]; then
-    programs="zvonokd zvonokctl"
-else
-    echo "install-staging: Sources/zvonokd is absent (the daemon has not landed yet): staging zvonokctl only, not checking a zvonokd binary"
-fi
+programs="zvonokd zvonokctl"
 for program in $programs; do
     if [ ! -x ".build/release/$program" ]; then
         echo "install-staging: building .build/release/$program"
@@ -113,11 +107,6 @@ if command -v systemd-analyze >/dev/null 2>&1; then
     done
     if [ -x /bin/kill ]; then cp /bin/kill "$check_root/bin/kill"; else printf '#!/bin/sh\n' >"$check_root/bin/kill"; fi
     chmod 0755 "$check_root/bin/kill"
-    if [ ! -x "$check_root/usr/local/bin/zvonokd" ]; then
-        echo "install-staging: no zvonokd staged; a stand-in executable lets systemd-analyze check the rest of the unit"
-        printf '#!/bin/sh\nexit 0\n' >"$check_root/usr/local/bin/zvonokd"
-        chmod 0755 "$check_root/usr/local/bin/zvonokd"
-    fi
     # verify exits 0 on some problems (an unknown key, an unparsable value), printing a warning:
     # any output at all is a failure.
     verify_output=$(systemd-analyze verify --root="$check_root" "$check_root/lib/systemd/system/zvonokd.service" 2>&1) \

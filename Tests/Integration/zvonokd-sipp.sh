@@ -11,8 +11,10 @@ command -v sipp >/dev/null || { echo "zvonokd-sipp: sipp is not installed (scrip
 
 work=$(mktemp -d)
 ZVONOKD_PID=
+NOTIFY_LISTENER=
 cleanup() {
     if [ -n "$ZVONOKD_PID" ] && kill -0 "$ZVONOKD_PID" 2>/dev/null; then kill -KILL "$ZVONOKD_PID"; fi
+    if [ -n "$NOTIFY_LISTENER" ]; then kill "$NOTIFY_LISTENER" 2>/dev/null || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -30,7 +32,32 @@ run_sipp() {  # run_sipp SCENARIO TRANSPORT CALLS
         cat "$work/sipp.out" | tail -20; cat "$work/sipp-$1-$2.err" 2>/dev/null | tail -20; return 1; }
 }
 
-start_zvonokd "$work/zvonokd.log" ZVONOK_LIMITS_MAX_MESSAGE_BYTES=1500
+check "--check-config accepts the example configuration" "$ZVONOKD" --check-config etc/zvonok.yaml
+check_config_refuses() {
+    local status=0
+    env ZVONOK_TIMERS_T2MILLISECONDS=100 ZVONOK_LISTEN=udp:127.0.0.1:99999 "$ZVONOKD" --check-config etc/zvonok.yaml 2>"$work/bad.err" || status=$?
+    cat "$work/bad.err"
+    [ "$status" -eq 78 ] && grep -q "timers.t2Milliseconds" "$work/bad.err" && grep -q "listen" "$work/bad.err"
+}
+check "a wrong value stops the start (78) naming each key" check_config_refuses
+missing_file_refused() {
+    local status=0
+    "$ZVONOKD" --config /nonexistent/zvonok.yaml 2>"$work/missing.err" || status=$?
+    cat "$work/missing.err"
+    [ "$status" -eq 78 ] && grep -q "/nonexistent/zvonok.yaml" "$work/missing.err"
+}
+check "a missing configuration file stops the start (78) naming it" missing_file_refused
+
+# A stand-in for systemd's notification socket: records what the daemon tells it (sd_notify).
+python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as out:
+    while True:
+        out.write(s.recv(4096).decode() + "\n"); out.flush()' "$work/notify.sock" "$work/notify.log" &
+NOTIFY_LISTENER=$!
+for _ in $(seq 50); do [ -S "$work/notify.sock" ] && break; sleep 0.1; done
+start_zvonokd "$work/zvonokd.log" ZVONOK_LIMITS_MAX_MESSAGE_BYTES=1500 NOTIFY_SOCKET="$work/notify.sock"
+check "sd_notify: READY=1 once listening" grep -qx "READY=1" "$work/notify.log"
 check "OPTIONS over UDP: 50 calls answered 200" run_sipp options.xml u1 50
 check "OPTIONS over TCP: 50 calls answered 200 on the connection" run_sipp options.xml t1 50
 check "refusals over UDP: 505 416 420 483 501 405(+ACK) 481" run_sipp refusals.xml u1 5
@@ -52,11 +79,15 @@ check "every copy answered: $requests OPTIONS in, $responses 200s out (40 each e
 kill -HUP "$ZVONOKD_PID"
 for _ in $(seq 50); do grep -q "configuration reloaded" "$work/zvonokd.log" && break; sleep 0.1; done
 check "SIGHUP: reload logged" grep -q "configuration reloaded" "$work/zvonokd.log"
+check "sd_notify: RELOADING=1 with MONOTONIC_USEC, then READY=1 again" \
+    bash -c 'grep -q "^RELOADING=1" "$1" && grep -q "^MONOTONIC_USEC=" "$1" && [ "$(grep -cx READY=1 "$1")" -ge 2 ]' _ "$work/notify.log"
 check "still answering after the reload" run_sipp options.xml u1 5
 
 stop_zvonokd
 check "SIGTERM: exit status 0 (got $ZVONOKD_STATUS)" test "$ZVONOKD_STATUS" -eq 0
 check "SIGTERM: shutdown logged" grep -q "stopped" "$work/zvonokd.log"
+check "sd_notify: STOPPING=1" grep -qx "STOPPING=1" "$work/notify.log"
+kill "$NOTIFY_LISTENER" 2>/dev/null || true
 
 if [ "$failures" -ne 0 ]; then
     echo "zvonokd-sipp: $failures failed; the daemon's log:"; tail -40 "$work/zvonokd.log"
