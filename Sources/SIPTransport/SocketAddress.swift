@@ -146,3 +146,19 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 }
+
+extension SocketAddress {
+    /// The local address the kernel would send from to reach `destination` (a UDP socket
+    /// connected there, then asked its name; nothing is sent). What a Via's sent-by names when
+    /// the listening socket is bound to a wildcard address (§18.1.1).
+    public static func localAddress(toward destination: SocketAddress) -> SocketAddress? {
+        guard let fd = try? Socket.make(family: destination.family, type: Int32(SOCK_DGRAM.rawValue)) else { return nil }
+        defer { close(fd) }
+        let rc = destination.withSockAddr { connect(fd, $0, $1) }
+        guard rc == 0 else { return nil }
+        return Socket.localAddress(fd)
+    }
+
+    /// Whether this is 0.0.0.0 or ::.
+    public var isWildcard: Bool { address == (0, 0) }
+}

@@ -94,3 +94,50 @@ import SIPCore
         #expect(SocketAddress(ip: "1.2.3.4", port: 9)!.addressBytes == [1, 2, 3, 4])
     }
 }
+
+/// §18.1.1 on requests a client sends.
+@Suite struct OutgoingRequestTests {
+    private func request(via: String?, padding: Int = 0) throws -> SIPMessage {
+        try SIPMessage(parsing: """
+        MESSAGE sip:bob@192.0.2.9 SIP/2.0\r
+        \(via.map { "Via: \($0)\r\n" } ?? "")Max-Forwards: 70\r
+        From: <sip:alice@zvonok.example>;tag=1\r
+        To: <sip:bob@zvonok.example>\r
+        Call-ID: out-1\r
+        CSeq: 1 MESSAGE\r
+        Content-Type: text/plain\r
+        Content-Length: \(padding)\r
+        \r
+        \(String(repeating: "x", count: padding))
+        """)
+    }
+
+    @Test func aSmallRequestKeepsUDPAndGetsTheSocketsSentBy() throws {
+        let prepared = OutgoingRequest.prepare(try request(via: "SIP/2.0/UDP placeholder;branch=z9hG4bKtu1"),
+                                               preferred: .udp, sentBy: "192.0.2.1:5060", udpMTUBytes: 1300, branchSuffix: "unused")
+        #expect(prepared.transport == .udp)
+        let via = try #require(try prepared.message.topVia())
+        #expect(via.description == "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKtu1")
+    }
+
+    @Test func aLargeRequestGoesOverTCPAndItsViaSaysSo() throws {
+        let prepared = OutgoingRequest.prepare(try request(via: "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKtu2", padding: 1400),
+                                               preferred: .udp, sentBy: "192.0.2.1:5060", udpMTUBytes: 1300, branchSuffix: "unused")
+        #expect(prepared.transport == .tcp)
+        let via = try #require(try prepared.message.topVia())
+        #expect(via.transport == "TCP")
+        #expect(via.branch == "z9hG4bKtu2")
+        #expect(try prepared.message.vias().count == 1)
+    }
+
+    @Test func aRequestWithoutViaGetsOneWithTheMagicCookieAndRport() throws {
+        let prepared = OutgoingRequest.prepare(try request(via: nil), preferred: .tcp, sentBy: "[2001:db8::1]:5060",
+                                               udpMTUBytes: 1300, branchSuffix: "r4nd0m")
+        let via = try #require(try prepared.message.topVia())
+        #expect(via.hasRFC3261Branch)
+        #expect(via.branch == "z9hG4bKr4nd0m")
+        #expect(via.rport != nil)
+        #expect(via.host == "[2001:db8::1]")
+        #expect(prepared.transport == .tcp)
+    }
+}

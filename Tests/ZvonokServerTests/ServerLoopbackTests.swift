@@ -76,11 +76,12 @@ struct CountingResponder: TransactionUser {
         let udp: SocketAddress
         let tcp: SocketAddress
 
-        init(workers: Int = 2) throws {
+        init(workers: Int = 2, tcpIdleTimeout: Duration = .seconds(600)) throws {
             let options = SIPServer.Options(
                 listen: [ListenAddress(transport: .udp, address: SocketAddress(ip: "127.0.0.1", port: 0)!),
                          ListenAddress(transport: .tcp, address: SocketAddress(ip: "127.0.0.1", port: 0)!)],
-                workerCount: workers, worker: WorkerSettings(parserLimits: SIPParserLimits(maxMessageBytes: 4000)),
+                workerCount: workers, worker: WorkerSettings(parserLimits: SIPParserLimits(maxMessageBytes: 4000),
+                                                             tcpIdleTimeout: tcpIdleTimeout),
                 connectionLimits: .init(maxConnections: 10, maxConnectionsPerIP: 10))
             let delivered = self.delivered
             server = SIPServer(options: options, metrics: metrics, logger: Logger(label: "test")) { _ in
@@ -210,5 +211,23 @@ extension ServerLoopbackTests {
         }
         let response = try SIPMessage(parsing: reply)
         #expect(response.statusCode == 513)
+    }
+}
+
+extension ServerLoopbackTests {
+    @Test func anIdleTCPConnectionIsClosed() throws {
+        let h = try Harness(workers: 1, tcpIdleTimeout: .seconds(1))
+        defer { h.stop() }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        #expect(h.tcp.withSockAddr { connect(fd, $0, $1) } == 0)
+        var byte: UInt8 = 0
+        var closedByServer = false
+        for _ in 0..<100 {  // up to 5 s: the sweep runs every second
+            let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+            if n == 0 { closedByServer = true; break }
+            usleep(50_000)
+        }
+        #expect(closedByServer)
     }
 }

@@ -8,11 +8,17 @@ extension SIPMessage {
         return out
     }
 
-    /// Appends the message's bytes to `out`, reserving the space first (one allocation at most).
-    public func serialize(into out: inout [UInt8]) {
+    /// How many bytes `serialized()` returns, without building them (§18.1.1 compares it with
+    /// the path MTU).
+    public var serializedCount: Int {
         var size = Int(startLine.lineEnd - startLine.lineStart) + 4 + bodyRange.count
         for f in fields { size += Int(f.lineEnd - f.lineStart) + 2 }
-        out.reserveCapacity(out.count + size)
+        return size
+    }
+
+    /// Appends the message's bytes to `out`, reserving the space first (one allocation at most).
+    public func serialize(into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + serializedCount)
         buffer.withUnsafeBufferPointer { b in
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[Int(startLine.lineStart)..<Int(startLine.lineEnd)]))
             out.append(0x0D)

@@ -22,7 +22,9 @@ public enum ServerAssembly {
                                                         t2: .milliseconds(configuration.timers.t2Milliseconds),
                                                         t4: .milliseconds(configuration.timers.t4Milliseconds)),
                        maxTransactions: configuration.limits.maxTransactions,
-                       tcpIdleTimeout: .seconds(configuration.limits.tcpIdleTimeoutSeconds))
+                       tcpIdleTimeout: .seconds(configuration.limits.tcpIdleTimeoutSeconds),
+                       udpMTUBytes: configuration.limits.udpMTUBytes,
+                       advertisedAddress: configuration.advertisedAddress)
     }
 
     public static func connectionLimits(for configuration: ZvonokConfiguration) -> ConnectionTable.Limits {

@@ -84,6 +84,7 @@ public final class SIPServer: @unchecked Sendable {
             for listener in listeners { listener.close() }
             throw error
         }
+        shared.setBound(bound)
         let maxDatagramBytes = 65_535  // the largest UDP payload; the configured limit is checked per message
         for worker in shared.workers {
             let own = sockets[worker.index]

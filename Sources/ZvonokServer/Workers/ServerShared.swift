@@ -16,6 +16,19 @@ final class ServerShared: @unchecked Sendable {
     private let nextConnectionWorker = Atomic<Int>(0)
     /// Set once, before any socket is read.
     private(set) var workers: [Worker] = []
+    /// The listening points as bound, by listener index; set once at start.
+    private(set) var bound: [ListenAddress] = []
+
+    func setBound(_ bound: [ListenAddress]) { self.bound = bound }
+
+    func boundAddress(listenerIndex: Int) -> SocketAddress? {
+        bound.indices.contains(listenerIndex) ? bound[listenerIndex].address : nil
+    }
+
+    /// The first listening point with `transport` in `family`, to send from.
+    func listenerIndex(for transport: TransportKind, family: SocketAddress.Family) -> Int? {
+        bound.firstIndex { $0.transport == transport && $0.address.family == family }
+    }
 
     init(workerCount: Int, connectionLimits: ConnectionTable.Limits, parserLimits: SIPParserLimits,
          metrics: any SIPMetrics, logger: Logger) {

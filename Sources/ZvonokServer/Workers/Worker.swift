@@ -254,8 +254,9 @@ public final class Worker: @unchecked Sendable {
             switch action {
             case .respond(let response, let transaction):
                 apply(table.respond(response, transaction: transaction, at: now), now: now, retransmitting: false)
-            case .sendRequest(let request, let peer):
-                let (_, outputs) = table.sendRequest(request, to: peer, reliableTransport: peer.transport.isReliable, at: now)
+            case .sendRequest(let request, let target):
+                let (message, peer) = prepareOutgoing(request, to: target)
+                let (_, outputs) = table.sendRequest(message, to: peer, reliableTransport: peer.transport.isReliable, at: now)
                 apply(outputs, now: now, retransmitting: false)
             case .sendStateless(let message, let peer):
                 transmit(message, to: peer, transaction: nil, now: now)
@@ -264,6 +265,32 @@ public final class Worker: @unchecked Sendable {
     }
 
     // MARK: Output
+
+    /// §18.1.1 for a request the transaction user sends: UDP or TCP by size, the top Via's
+    /// transport and sent-by to match.
+    private func prepareOutgoing(_ request: SIPMessage, to target: SIPPeer) -> (SIPMessage, SIPPeer) {
+        let prepared = OutgoingRequest.prepare(request, preferred: target.transport, sentBy: sentBy(toward: target),
+                                               udpMTUBytes: settings.udpMTUBytes, branchSuffix: shared.randomToken())
+        var peer = target
+        if prepared.transport != target.transport {
+            peer.transport = prepared.transport
+            peer.connectionID = nil
+            peer.listenerIndex = shared.listenerIndex(for: prepared.transport, family: target.remote.family) ?? target.listenerIndex
+        }
+        return (prepared.message, peer)
+    }
+
+    /// The advertised address, else the listening point's address (the local address toward the
+    /// target when it is bound to a wildcard).
+    private func sentBy(toward target: SIPPeer) -> String {
+        if let advertised = settings.advertisedAddress { return advertised }
+        guard let bound = shared.boundAddress(listenerIndex: target.listenerIndex) else {
+            return SocketAddress.localAddress(toward: target.remote)?.hostText ?? "invalid"
+        }
+        guard bound.isWildcard else { return bound.description }
+        let local = SocketAddress.localAddress(toward: target.remote) ?? bound
+        return local.withPort(bound.port).description
+    }
 
     /// Sends a message (§18.1.1 requests, §18.2.2 responses); a failure goes back to its
     /// transaction as a transport error.

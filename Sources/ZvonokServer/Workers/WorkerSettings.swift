@@ -10,15 +10,23 @@ public struct WorkerSettings: Sendable {
     public var tcpIdleTimeout: Duration
     /// Retry-After (seconds) in the 503 sent while draining or when the transaction table is full.
     public var retryAfterSeconds: Int
+    /// Requests larger than this go over TCP (§18.1.1).
+    public var udpMTUBytes: Int
+    /// `host[:port]` for the sent-by of requests we send, when the server is behind NAT;
+    /// nil: the address of the leaving socket.
+    public var advertisedAddress: String?
 
     public init(parserLimits: SIPParserLimits = .default, validationPolicy: ValidationPolicy = .zvonok,
                 timers: TransactionTimerSettings = .rfc3261, maxTransactions: Int = 100_000,
-                tcpIdleTimeout: Duration = .seconds(600), retryAfterSeconds: Int = 5) {
+                tcpIdleTimeout: Duration = .seconds(600), retryAfterSeconds: Int = 5,
+                udpMTUBytes: Int = 1300, advertisedAddress: String? = nil) {
         self.parserLimits = parserLimits
         self.validationPolicy = validationPolicy
         self.timers = timers
         self.maxTransactions = maxTransactions
         self.tcpIdleTimeout = tcpIdleTimeout
         self.retryAfterSeconds = retryAfterSeconds
+        self.udpMTUBytes = udpMTUBytes
+        self.advertisedAddress = advertisedAddress
     }
 }
