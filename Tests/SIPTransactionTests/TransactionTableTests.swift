@@ -300,3 +300,24 @@ import Testing
         #expect(clientID != serverID && table.count == 2)
     }
 }
+
+extension TransactionTableTests {
+    /// What a graceful shutdown waits for: transactions without their final response yet.
+    @Test func transactionsAwaitingAFinalResponseAreCounted() throws {
+        var table = table()
+        let invite = Messages.invite()
+        let options = Messages.request("OPTIONS", branch: "z9hG4bKopt1")
+        let inviteID = try create(&table, invite)
+        let optionsID = try create(&table, options)
+        #expect(table.awaitingFinalResponseCount == 2)
+        _ = table.respond(Messages.response(180, to: invite), transaction: inviteID, at: t0)
+        #expect(table.awaitingFinalResponseCount == 2)
+        _ = table.respond(Messages.response(200, to: options), transaction: optionsID, at: t0)
+        #expect(table.awaitingFinalResponseCount == 1)  // Completed: only absorbs retransmissions now
+        #expect(table.count == 2)
+        _ = table.respond(Messages.response(486, to: invite), transaction: inviteID, at: t0)
+        #expect(table.awaitingFinalResponseCount == 0)
+        let (_, _) = table.sendRequest(Messages.request("MESSAGE", branch: "z9hG4bKout1"), to: Self.bob, reliableTransport: false, at: t0)
+        #expect(table.awaitingFinalResponseCount == 1)
+    }
+}
