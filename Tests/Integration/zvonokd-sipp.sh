@@ -76,6 +76,32 @@ requests=$(( $(metric 'zvonok_sip_requests_received_total{method="OPTIONS"}') - 
 responses=$(( $(metric 'zvonok_sip_responses_sent_total{code="200"}') - responses_before ))
 check "every copy answered: $requests OPTIONS in, $responses 200s out (40 each expected)" test "$requests" -eq 40 -a "$responses" -eq 40
 
+# Every RFC 4475 torture message, as is and cut short, over UDP and over one TCP connection:
+# the daemon answers what it can and stays up.
+torture() {
+    python3 - "$SIP_PORT" ../shared/conformance/rfc4475 <<'PY'
+import glob, os, socket, sys
+port, folder = int(sys.argv[1]), sys.argv[2]
+files = sorted(glob.glob(os.path.join(folder, "*.dat")))
+assert files, "no torture messages"
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+t = socket.create_connection(("127.0.0.1", port))
+for name in files:
+    data = open(name, "rb").read()
+    for piece in (data, data[: len(data) // 2], data[:7]):
+        u.sendto(piece, ("127.0.0.1", port))
+    try:
+        t.sendall(data)
+    except OSError:  # the server closes a stream that breaks framing; open another
+        t = socket.create_connection(("127.0.0.1", port))
+print(f"sent {len(files)} torture messages three ways")
+PY
+    sleep 0.5
+    kill -0 "$ZVONOKD_PID"
+}
+check "RFC 4475 torture messages (whole and cut) over UDP and TCP: the daemon stays up" torture
+check "and still answers" run_sipp options.xml u1 5
+
 kill -HUP "$ZVONOKD_PID"
 for _ in $(seq 50); do grep -q "configuration reloaded" "$work/zvonokd.log" && break; sleep 0.1; done
 check "SIGHUP: reload logged" grep -q "configuration reloaded" "$work/zvonokd.log"
