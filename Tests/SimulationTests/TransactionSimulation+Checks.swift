@@ -110,20 +110,27 @@ extension TransactionSimulation {
                 if serverStatus != status { fail(record, "got \(status), the server TU answered \(serverStatus.map(String.init) ?? "nothing")") }
             }
             guard let status = record.finalStatus else { continue }
+            // Every copy of the final response that arrived found the transaction still there (the
+            // delay spread is under T1, and Timers D, K and M outlast the server's retransmissions).
             if record.method != .invite || status >= 300 {
                 // A non-INVITE's or a non-2xx's retransmissions are absorbed (§17.1.1.2, §17.1.2.2).
                 if record.finalDeliveries != 1 { fail(record, "final delivered \(record.finalDeliveries) times") }
+            } else if record.finalDeliveries != record.finalArrivals {
+                // RFC 6026 §8.4: Accepted passes every 2xx up.
+                fail(record, "\(record.finalArrivals) copies of \(status) arrived, \(record.finalDeliveries) delivered")
             }
             if record.method == .invite {
                 if status >= 300 {
-                    // §17.1.1.3: the transaction ACKs a non-2xx, never the TU.
-                    if record.transactionAcks == 0 { fail(record, "\(status) never ACKed by the transaction") }
+                    // §17.1.1.3: the transaction ACKs a non-2xx, each copy that arrives; the TU never does.
+                    if record.transactionAcks != record.finalArrivals {
+                        fail(record, "\(record.finalArrivals) copies of \(status) arrived, the transaction sent \(record.transactionAcks) ACKs")
+                    }
                     if record.userAgentAcks != 0 { fail(record, "\(status) ACKed by the TU") }
                     if status == 487, record.cancelRecord == nil { fail(record, "487 without a CANCEL") }
                 } else {
                     // §13.2.2.4: the TU ACKs each 2xx; the transaction never does.
                     if record.transactionAcks != 0 { fail(record, "the transaction ACKed a \(status)") }
-                    if record.userAgentAcks < record.finalDeliveries { fail(record, "a 2xx the TU did not ACK") }
+                    if record.userAgentAcks != record.finalDeliveries { fail(record, "a 2xx the TU did not ACK") }
                 }
             }
         }
@@ -152,6 +159,10 @@ extension TransactionSimulation {
             if !audit.terminated { problems.append("\(id): never terminated") }
             // An ACK for a non-2xx reaches the TU only when the transaction gave up waiting (Timer H):
             // otherwise Completed or Confirmed absorbs it (§17.2.1).
+            // Timer H fires only when no ACK came (§17.2.1): an ACK that arrived in Completed ends it.
+            if let at = call.timedOutAt, let branch = id.branch, let ackAt = firstAckArrival[branch], ackAt < at {
+                problems.append("\(id): Timer H fired at \(at) though the ACK arrived at \(ackAt)")
+            }
             if call.lateNon2xxAcks != 0, !call.timedOut { problems.append("\(id): an ACK for \(first) reached the TU") }
         }
         return problems

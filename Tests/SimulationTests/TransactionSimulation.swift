@@ -160,6 +160,7 @@ struct AnsweringServer: TransactionUser {
         var retransmitInterval: Duration = .zero
         /// INVITE: Timer H fired (no ACK for the non-2xx).
         var timedOut = false
+        var timedOutAt: Instant?
         /// ACKs for this INVITE's non-2xx response that reached the TU (the transaction was gone).
         var lateNon2xxAcks = 0
     }
@@ -205,6 +206,7 @@ struct AnsweringServer: TransactionUser {
                 return []
             }
             calls[index].timedOut = true
+            calls[index].timedOutAt = now
             return []
         case .response, .strayResponse:
             violations.append("the server TU got a response: it sends no requests")
@@ -318,6 +320,8 @@ struct TransactionSimulation: Simulation {
     /// Messages on the wire by label (`INVITE`, `ACK`, `180`, …), every copy sent.
     var wire: [String: Int] = [:]
     var strayResponsesAtClients = 0
+    /// When the first ACK with each branch reached the server (a non-2xx ACK has its INVITE's branch).
+    var firstAckArrival: [ByteString: Instant] = [:]
     /// FNV-1a of every delivered datagram with its time and endpoints: equal runs, equal digests.
     var digest: UInt64 = 0xcbf2_9ce4_8422_2325
     /// The step cap of `run()`.
@@ -365,6 +369,9 @@ struct TransactionSimulation: Simulation {
             }
             switch (datagram.to, message.isRequest) {
             case (.server, true):
+                if message.method == .ack, let branch = try? message.topVia()?.branch, firstAckArrival[branch] == nil {
+                    firstAckArrival[branch] = now
+                }
                 apply(serverTable.receiveRequest(message, from: datagram.from, reliableTransport: false, at: now), at: .server)
             case (.client(let c), false):
                 noteArrival(of: message)
@@ -583,9 +590,18 @@ struct TransactionSimulation: Simulation {
             violations.append("the server got a stray response")
             return
         }
-        // A 2xx to an INVITE whose transaction has ended (Timer M) still gets its ACK (RFC 6026 §7.2).
-        if (200...299).contains(response.statusCode ?? 0), (try? response.cseq())?.method == .invite,
-           let branch = try? response.topVia()?.branch, let index = recordByBranch[branch] {
+        guard let cseq = try? response.cseq(), let branch = try? response.topVia()?.branch,
+              let index = cseq.method == .cancel ? cancelRecordByBranch[branch] : recordByBranch[branch] else {
+            violations.append("\(node) got a stray response for no request it sent")
+            return
+        }
+        // Timers D, K and M outlast every retransmission of a final response (the delay spread is
+        // under T1): only a transaction that timed out (B, F) before its responses came has strays.
+        if !records[index].timedOut {
+            violations.append("\(records[index].id): a stray \(label(response)) but the transaction did not time out")
+        }
+        // A 2xx to an INVITE whose transaction has ended still gets its ACK (RFC 6026 §7.2).
+        if (200...299).contains(response.statusCode ?? 0), cseq.method == .invite {
             sendAckFor2xx(response, record: index)
         }
     }

@@ -13,11 +13,18 @@ import Darwin
 /// clients and a server, 2,000 transactions (OPTIONS, MESSAGE, REGISTER, INVITE, and the CANCELs
 /// the clients send) per seed over links that lose 10-30 %, duplicate 5 % and reorder datagrams;
 /// then the invariants of `TransactionSimulation.check(outcome:)`. Every failure names its seed;
-/// `ZVONOK_SIM_SEED=<n> swift test --filter SimulationTests` replays that one seed.
+/// `ZVONOK_SIM_SEED=<n> swift test --filter SimulationTests` replays that one seed, and
+/// `ZVONOK_SIM_SEEDS=1-200` soaks over a range.
 @Suite struct TransactionSimulationTests {
-    /// The seeds to run: `ZVONOK_SIM_SEED` alone when set, else a fixed set (loss 10/20/30 % by seed % 3).
+    /// The seeds to run (loss 10/20/30 % by seed % 3): `ZVONOK_SIM_SEED=n` alone when set, or a soak
+    /// over `ZVONOK_SIM_SEEDS=first-last`, else a fixed set.
     static let seeds: [UInt64] = {
-        if let text = getenv("ZVONOK_SIM_SEED").map({ String(cString: $0) }), let seed = UInt64(text) { return [seed] }
+        func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+        if let text = environment("ZVONOK_SIM_SEED"), let seed = UInt64(text) { return [seed] }
+        if let text = environment("ZVONOK_SIM_SEEDS") {
+            let bounds = text.split(separator: "-").compactMap { UInt64($0) }
+            if bounds.count == 2, bounds[0] <= bounds[1] { return Array(bounds[0]...bounds[1]) }
+        }
         return [1, 2, 3, 4, 5, 6]
     }()
 
