@@ -47,6 +47,7 @@ extension TransactionSimulation {
         s.network = environment.network.statistics
         s.endSeconds = Double(environment.now.nanoseconds) / 1e9
         s.digest = digest
+        s.steps = steps
         return s
     }
 

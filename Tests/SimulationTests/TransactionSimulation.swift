@@ -350,8 +350,15 @@ struct TransactionSimulation: Simulation {
         }
     }
 
+    /// Events handled by `run()`.
+    var steps = 0
+
     /// Runs to the end: every transaction and timer has run out.
-    mutating func run() -> DriveOutcome { drive(maxSteps: Self.maxSteps) }
+    mutating func run() -> DriveOutcome {
+        let outcome = drive(maxSteps: Self.maxSteps)
+        steps = outcome.steps
+        return outcome
+    }
 
     // MARK: Events
 
