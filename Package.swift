@@ -62,6 +62,9 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "zvonokd", dependencies: ["ZvonokServer"]),
+        // Test support, pure: a seeded random generator, a simulated clock, timers and a lossy
+        // datagram network, and the bounded drive loop of the simulation tests.
+        .target(name: "ZvonokTesting", dependencies: ["SIPCore", "SIPTransaction"]),
         // The operator CLI's commands, a library so that tests can run them.
         .target(
             name: "ZvonokCtlCommands",
@@ -77,6 +80,8 @@ let package = Package(
         .testTarget(name: "ZvonokConfigTests", dependencies: ["ZvonokConfig", "SIPCore"]),
         .testTarget(name: "ZvonokServerTests", dependencies: ["ZvonokServer", "SIPTransaction", "SIPTransport", "SIPCore"]),
         .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore"]),
+        // Many user agents and a server over a seeded lossy network, invariants checked (ARCHITECTURE "Tests, in layers" 3).
+        .testTarget(name: "SimulationTests", dependencies: ["ZvonokTesting", "SIPTransaction", "SIPCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
