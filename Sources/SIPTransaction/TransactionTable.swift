@@ -39,6 +39,8 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
     /// transaction on every event: 8 of the 12 mallocs of an absorbed retransmission.)
     private var entries: [TransactionID: TransactionEntry] = [:]
     private var peers: [TransactionID: Peer] = [:]
+    /// INVITE client transactions whose `cancelGrace` timer (§9.1) is armed.
+    private var cancelGraceArmed: Set<TransactionID> = []
     /// RFC 2543 ACK keys (the To tag of the final response) → the INVITE server transaction.
     private var ackAliases: [TransactionID: TransactionID] = [:]
 
@@ -144,7 +146,14 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
                                                           timers: timers))
         entries[id] = TransactionEntry(transaction: transaction, ackKey: nil)
         peers[id] = peer
-        return (id, feed(id, client: .start, at: now))
+        var outputs = feed(id, client: .start, at: now)
+        // §9.1: an INVITE cancelled in Proceeding is given up 64·T1 later if no final response came.
+        let invite = id.forCancelledInvite
+        if request.method == .cancel, case .inviteClient(let t)? = entries[invite]?.transaction, t.state == .proceeding {
+            outputs.append(.startTimer(.cancelGrace, after: timers.transactionTimeout, transaction: invite))
+            cancelGraceArmed.insert(invite)
+        }
+        return (id, outputs)
     }
 
     /// A response from `peer` (§17.1.3): to its client transaction, or stray.
@@ -160,6 +169,14 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
 
     public mutating func timerFired(_ timer: TransactionTimer, transaction id: TransactionID, at now: Instant) -> [Output] {
         guard let isClient = entries[id]?.transaction.isClient, let peer = peers[id] else { return [] }
+        if timer == .cancelGrace {
+            // Proceeding arms no timer (Figure 5), so nothing is left to cancel.
+            guard cancelGraceArmed.remove(id) != nil, case .inviteClient(let t)? = entries[id]?.transaction,
+                  t.state == .proceeding else { return [] }
+            entries[id] = nil
+            peers[id] = nil
+            return [.timedOut(id), .terminated(id)]
+        }
         return isClient
             ? feed(id, client: .timerFired(timer), at: now)
             : feed(id, server: .timerFired(timer), from: peer, at: now)
@@ -223,6 +240,7 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
             case .transportFailed:
                 outputs.append(.transportFailed(id))
             case .terminated:
+                if cancelGraceArmed.remove(id) != nil { outputs.append(.cancelTimer(.cancelGrace, transaction: id)) }
                 if let ackKey { ackAliases[ackKey] = nil }
                 entries[id] = nil
                 peers[id] = nil

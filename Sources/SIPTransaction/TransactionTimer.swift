@@ -18,8 +18,11 @@
 /// - `m`: INVITE client Accepted (RFC 6026 §8.4), 64·T1.
 /// - `trying100`: the INVITE server transaction sends 100 Trying itself when the TU has sent no
 ///   provisional or final response within 200 ms (§17.2.1).
+/// - `cancelGrace`: armed by the table, not a machine: 64·T1 after a CANCEL is sent for an INVITE
+///   in Proceeding, an INVITE still without a final response is given up (§9.1), so that a lost
+///   487 cannot keep the transaction forever (Proceeding has no timer of its own, Figure 5).
 public enum TransactionTimer: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-    case a, b, d, e, f, g, h, i, j, k, l, m, trying100
+    case a, b, d, e, f, g, h, i, j, k, l, m, trying100, cancelGrace
 
     public var description: String {
         switch self {
@@ -36,6 +39,7 @@ public enum TransactionTimer: UInt8, Sendable, Hashable, CaseIterable, CustomStr
         case .l: "L"
         case .m: "M"
         case .trying100: "100-Trying"
+        case .cancelGrace: "CANCEL-grace"
         }
     }
 }

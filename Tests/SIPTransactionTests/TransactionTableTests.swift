@@ -321,3 +321,33 @@ extension TransactionTableTests {
         #expect(table.awaitingFinalResponseCount == 1)
     }
 }
+
+extension TransactionTableTests {
+    /// §9.1: an INVITE cancelled in Proceeding whose final response never comes is given up 64·T1
+    /// after the CANCEL (Proceeding has no timer of its own, Figure 5).
+    @Test func aCancelledInviteWithoutAFinalResponseIsGivenUp() throws {
+        var table = table()
+        let invite = Messages.invite(branch: "z9hG4bKgive1")
+        let (inviteID, _) = table.sendRequest(invite, to: Self.bob, reliableTransport: false, at: t0)
+        _ = table.receiveResponse(Messages.response(180, to: invite), from: Self.bob, at: t0)
+        let (_, cancelOutputs) = table.sendRequest(invite.makeCancel(), to: Self.bob, reliableTransport: false, at: t0)
+        #expect(cancelOutputs.contains(.startTimer(.cancelGrace, after: .seconds(32), transaction: inviteID)))
+        #expect(table.timerFired(.cancelGrace, transaction: inviteID, at: t0 + .seconds(32))
+                == [.timedOut(inviteID), .terminated(inviteID)])
+        #expect(!table.contains(inviteID))
+        #expect(table.awaitingFinalResponseCount == 1)  // the CANCEL's own transaction is still there
+    }
+
+    @Test func aCancelledInviteThatGetsItsFinalResponseDisarmsTheGraceTimer() throws {
+        var table = Table(timers: .rfc3261, capacity: 100)
+        let invite = Messages.invite(branch: "z9hG4bKgive2")
+        let (inviteID, _) = table.sendRequest(invite, to: Self.bob, reliableTransport: true, at: t0)
+        _ = table.receiveResponse(Messages.response(180, to: invite), from: Self.bob, at: t0)
+        _ = table.sendRequest(invite.makeCancel(), to: Self.bob, reliableTransport: true, at: t0)
+        // Reliable transport: Timer D is zero, so the 487 ends the INVITE at once.
+        let outputs = table.receiveResponse(Messages.response(487, to: invite), from: Self.bob, at: t0)
+        #expect(outputs.contains(.cancelTimer(.cancelGrace, transaction: inviteID)))
+        #expect(outputs.last == .terminated(inviteID))
+        #expect(table.timerFired(.cancelGrace, transaction: inviteID, at: t0 + .seconds(32)).isEmpty)
+    }
+}

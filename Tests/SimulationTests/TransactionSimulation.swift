@@ -60,6 +60,8 @@ struct Scenario: Sendable, CustomStringConvertible {
     /// A client CANCELs an INVITE this long after its first provisional response, with this probability.
     var cancelProbability = 0.25
     var cancelDelay: ClosedRange<Duration> = .milliseconds(100)...(.milliseconds(3_000))
+    /// A UA CANCELs an INVITE that rang this long without a final response (a "no answer" timer).
+    var ringTimeout: Duration = .seconds(45)
     var timers = TransactionTimerSettings.rfc3261
     /// Deliberate bugs, to show that the checks can fail.
     var faults = Faults()
@@ -522,7 +524,7 @@ struct TransactionSimulation: Simulation {
     /// §9.1: a CANCEL only after a provisional response, and only while no final one has come.
     private mutating func sendCancel(of invite: Int) {
         let record = records[invite]
-        guard record.finalStatus == nil, clientTables[record.client].contains(record.id) else { return }
+        guard record.finalStatus == nil, record.cancelRecord == nil, clientTables[record.client].contains(record.id) else { return }
         let cancel = record.request.makeCancel()
         let cancelRecord = ClientRecord(client: record.client, method: .cancel, request: cancel,
                                         id: TransactionID(clientRequest: cancel)!, cancelling: invite)
@@ -552,9 +554,12 @@ struct TransactionSimulation: Simulation {
         let record = records[index]
         if status < 200 {
             records[index].provisionals += 1
-            if record.method == .invite, record.wantsCancel, !record.cancelScheduled {
+            if record.method == .invite, !record.cancelScheduled {
                 records[index].cancelScheduled = true
-                environment.schedule(.cancel(record: index), after: clientRandom.duration(in: scenario.cancelDelay))
+                // The user hangs up early (with `cancelProbability`), or the UA gives up ringing
+                // after `ringTimeout` with no answer: either way a CANCEL (§9.1).
+                let delay = record.wantsCancel ? clientRandom.duration(in: scenario.cancelDelay) : scenario.ringTimeout
+                environment.schedule(.cancel(record: index), after: delay)
             }
             return
         }

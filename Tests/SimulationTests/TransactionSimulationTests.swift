@@ -25,7 +25,7 @@ import Darwin
             let bounds = text.split(separator: "-").compactMap { UInt64($0) }
             if bounds.count == 2, bounds[0] <= bounds[1] { return Array(bounds[0]...bounds[1]) }
         }
-        // Seed 71 (30 % loss) loses every copy of one INVITE's final response: the stuck-INVITE path of the checks runs.
+        // Seed 71 (30 % loss) loses every copy of one INVITE's final response: the UA's CANCEL and the table's cancelGrace (§9.1) end it.
         return [1, 2, 3, 4, 5, 71]
     }()
 
