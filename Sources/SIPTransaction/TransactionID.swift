@@ -25,11 +25,15 @@ public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
     /// The method of the transaction: INVITE for an ACK that matches one.
     public let method: SIPMethod
     let key: Key
+    /// The hash of side, method and key, computed once: the table looks an id up several times
+    /// per event, and hashing the branch bytes each time was its largest cost.
+    let hashCode: Int
 
     enum Key: Hashable, Sendable {
         /// `branch` with the magic cookie; `sentBy` empty on the client side (§17.1.3 matches by branch alone).
         case branch(ByteString, sentBy: ByteString)
-        case rfc2543(RFC2543Key)
+        /// Boxed: the fallback key is large and rare, and the id is copied on every lookup.
+        indirect case rfc2543(RFC2543Key)
     }
 
     /// The §17.2.3 fallback key of a request without the magic cookie.
@@ -81,9 +85,25 @@ public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
     }
 
     init(side: Side, method: SIPMethod, key: Key) {
+        var hasher = Hasher()
+        hasher.combine(side)
+        hasher.combine(method)
+        hasher.combine(key)
+        self.init(side: side, method: method, key: key, hashCode: hasher.finalize())
+    }
+
+    /// An id with a given hash: for tests of what happens when two ids' hashes collide.
+    init(side: Side, method: SIPMethod, key: Key, hashCode: Int) {
         self.side = side
         self.method = method
         self.key = key
+        self.hashCode = hashCode
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(hashCode) }
+
+    public static func == (lhs: TransactionID, rhs: TransactionID) -> Bool {
+        lhs.hashCode == rhs.hashCode && lhs.side == rhs.side && lhs.method == rhs.method && lhs.key == rhs.key
     }
 
     /// For a server CANCEL's key: the key of the INVITE it cancels (§9.2).

@@ -37,8 +37,8 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
     /// module. (With a generic value, a driver in another module runs the standard library's
     /// unspecialised `Dictionary` code, whose `modify` coroutine mallocs a frame for the
     /// transaction on every event: 8 of the 12 mallocs of an absorbed retransmission.)
-    private var entries: [TransactionID: TransactionEntry] = [:]
-    private var peers: [TransactionID: Peer] = [:]
+    private var entries = TransactionMap<TransactionEntry>()
+    private var peers = TransactionMap<Peer>()
     /// INVITE client transactions whose `cancelGrace` timer (§9.1) is armed.
     private var cancelGraceArmed: Set<TransactionID> = []
     /// RFC 2543 ACK keys (the To tag of the final response) → the INVITE server transaction.
@@ -61,7 +61,7 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
     /// (the others only absorb retransmissions until Timer D/I/J/K/L/M ends them).
     public var awaitingFinalResponseCount: Int { entries.values.reduce(0) { $0 + ($1.transaction.isAwaitingFinalResponse ? 1 : 0) } }
 
-    public func contains(_ transaction: TransactionID) -> Bool { entries[transaction] != nil }
+    public func contains(_ transaction: TransactionID) -> Bool { entries.contains(transaction) }
 
     /// The request that created a live transaction (a proxy builds its CANCEL from it, §9.1).
     public func request(of transaction: TransactionID) -> SIPMessage? { entries[transaction]?.transaction.request }
@@ -83,13 +83,13 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
                               reason: "no transaction key: the top Via, CSeq, Call-ID, From or To is missing or malformed")]
         }
         if request.method == .ack {
-            guard let target = entries[id] != nil ? id : ackAliases[id],
+            guard let target = entries.contains(id) ? id : ackAliases[id],
                   case .inviteServer = entries[target]?.transaction else {
                 return [.strayAck(request, from: peer)]
             }
             return feed(target, server: .request(request), from: peer, at: now)
         }
-        if entries[id] != nil { return feed(id, server: .request(request), from: peer, at: now) }
+        if entries.contains(id) { return feed(id, server: .request(request), from: peer, at: now) }
         guard entries.count < capacity else {
             let response = request.makeResponse(statusCode: 503, reason: "Service Unavailable",
                                                 toTag: Self.statelessToTag(for: request),
@@ -138,7 +138,7 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
         guard let id = TransactionID(clientRequest: request) else {
             preconditionFailure("sendRequest needs a request other than ACK with a z9hG4bK branch in its top Via")
         }
-        precondition(entries[id] == nil, "sendRequest reused the branch of a live transaction: \(id)")
+        precondition(!entries.contains(id), "sendRequest reused the branch of a live transaction: \(id)")
         guard entries.count < capacity else { return (id, [.transportFailed(id), .terminated(id)]) }
         let transaction: Transaction = request.method == .invite
             ? .inviteClient(InviteClientTransaction(request: request, reliableTransport: reliableTransport, timers: timers))
@@ -159,7 +159,7 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
     /// A response from `peer` (§17.1.3): to its client transaction, or stray.
     public mutating func receiveResponse(_ response: SIPMessage, from peer: Peer, at now: Instant) -> [Output] {
         precondition(response.isResponse, "receiveResponse with a request")
-        guard let id = TransactionID(response: response), entries[id] != nil else {
+        guard let id = TransactionID(response: response), entries.contains(id) else {
             return [.strayResponse(response, from: peer)]
         }
         return feed(id, client: .response(response), at: now)
@@ -202,16 +202,12 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
         return outputs(of: actions, transaction: id, from: peer)
     }
 
-    /// Runs `event` on the transaction `id`, if live. The entry is taken out and put back rather than
-    /// mutated through `entries[id]?.…`: that `modify` coroutine mallocs its frame (about 4 KB, the
-    /// transaction's copies) on every event.
+    /// Runs `event` on the transaction `id` in place, if live (`TransactionMap.update`: not through a
+    /// `Dictionary`'s `modify` coroutine, which mallocs its frame for a value this large).
     @inline(__always)
     private mutating func handle(_ id: TransactionID,
                                  _ event: (inout Transaction) -> [TransactionAction]) -> [TransactionAction]? {
-        guard var entry = entries.removeValue(forKey: id) else { return nil }
-        let actions = event(&entry.transaction)
-        entries[id] = entry
-        return actions
+        entries.update(id) { event(&$0.transaction) }
     }
 
     /// Translates a machine's actions; `peer` is where a delivered request came from (server side).

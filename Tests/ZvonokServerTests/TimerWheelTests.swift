@@ -45,3 +45,13 @@ import SIPTransaction
         #expect(wheel.advance(to: t0 + .seconds(5) + .milliseconds(10)) == [7])  // …so the next one
     }
 }
+
+/// Tags and branches from the kernel's CSPRNG, buffered.
+@Suite struct RandomTokensTests {
+    @Test func tokensAreDistinctAcrossRefills() {
+        let tokens = RandomTokens()
+        let drawn = (0..<1_500).map { _ in tokens.token() }
+        #expect(Set(drawn).count == drawn.count)
+        #expect(drawn.allSatisfy { !$0.isEmpty && $0.count <= 13 && $0.allSatisfy { $0.isLetter || $0.isNumber } })
+    }
+}

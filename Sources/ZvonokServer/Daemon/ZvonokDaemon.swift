@@ -75,7 +75,8 @@ public struct ZvonokDaemon: ParsableCommand {
 
         let options = ServerAssembly.options(for: configuration)
         let server = SIPServer(options: options, metrics: metrics, logger: logger) { _ in
-            BuiltInResponder<SIPPeer>(makeTag: { String(UInt64.random(in: .min ... .max), radix: 36) })
+            let tokens = RandomTokens()  // this worker's: the responder runs on its queue only
+            return BuiltInResponder<SIPPeer>(makeTag: { tokens.token() })
         }
         do {
             try server.start()

@@ -6,7 +6,7 @@ import SIPCore
 import SIPTransport
 
 /// What all workers share (read-mostly): the worker list for hand-offs, the TCP connection
-/// table, metrics, the random source for tags, and how new connections are wired to workers.
+/// table, metrics, and how new connections are wired to workers.
 final class ServerShared: @unchecked Sendable {
     let workerCount: Int
     let connections: ConnectionTable
@@ -47,12 +47,6 @@ final class ServerShared: @unchecked Sendable {
     func setParserLimits(_ limits: SIPParserLimits) { parserLimits.withLock { $0 = limits } }
 
     func worker(_ index: Int) -> Worker { workers[index] }
-
-    /// A random token for To tags (§19.3: at least 32 bits of randomness).
-    func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String(generator.next() as UInt64, radix: 36)
-    }
 
     /// The worker that takes the next accepted connection (round robin).
     func workerForNewConnection() -> Worker {

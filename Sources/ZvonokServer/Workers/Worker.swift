@@ -15,7 +15,7 @@ import SIPTransport
 /// values with `enqueue`.
 public final class Worker: @unchecked Sendable {
     /// A SIP timer of one transaction, as the wheel holds it.
-    struct TimerKey: Hashable, Sendable {
+    struct TimerKey: Sendable {
         var transaction: TransactionID
         var timer: TransactionTimer
     }
@@ -32,10 +32,13 @@ public final class Worker: @unchecked Sendable {
     var table: TransactionTable<SIPPeer>
     var transactionUser: any TransactionUser<SIPPeer>
     var wheel: TimerWheel<TimerKey>
-    var armed: [TimerKey: TimerWheel<TimerKey>.Token] = [:]
+    /// The wheel tokens of each transaction's armed timers.
+    var armed = TransactionMap<ArmedTimerTokens<TimerWheel<TimerKey>.Token>>()
     /// This worker's own UDP socket for each UDP listening point, by listener index.
     var udpSockets: [Int: UDPSocket] = [:]
     var draining = false
+    /// Tags and branches for what this worker builds itself.
+    let tokens = RandomTokens()
     private var tickSource: DispatchSourceTimer?
     private var lastSweep = Instant(nanoseconds: 0)
     /// The rejection found for the request being processed, answered when the table opens its
@@ -149,7 +152,7 @@ public final class Worker: @unchecked Sendable {
                 logger.debug("rejected request", metadata: ["peer": "\(peer)", "code": "\(rejection.statusCode)", "reason": "\(rejection.reason)"])
                 if message.method != .ack {
                     transmit(message.makeResponse(statusCode: rejection.statusCode, reason: rejection.reason,
-                                                  toTag: shared.randomToken(), headers: rejection.headers),
+                                                  toTag: tokens.token(), headers: rejection.headers),
                              to: peer, transaction: nil, now: now)
                 }
                 return
@@ -184,7 +187,7 @@ public final class Worker: @unchecked Sendable {
         var request = head
         ViaReception.stamp(&request, source: peer.remote)
         logger.debug("rejected request", metadata: ["peer": "\(peer)", "code": "\(error.statusCode)", "reason": "\(error.reason)"])
-        transmit(request.makeResponse(statusCode: error.statusCode, reason: error.reason, toTag: shared.randomToken()),
+        transmit(request.makeResponse(statusCode: error.statusCode, reason: error.reason, toTag: tokens.token()),
                  to: peer, transaction: nil, now: MonotonicClock.now())
     }
 
@@ -214,7 +217,9 @@ public final class Worker: @unchecked Sendable {
             case .transportFailed(let transaction):
                 deliver(.transportFailed(transaction), now: now)
             case .terminated(let transaction):
-                for timer in TransactionTimer.allCases { disarm(TimerKey(transaction: transaction, timer: timer)) }
+                if let tokens = armed.removeValue(forKey: transaction) {
+                    for token in tokens.tokens { wheel.cancel(token) }
+                }
             case .rejected(let message, let peer, let reason):
                 shared.metrics.refusal(reason: "table_full")
                 logger.warning("refused request", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
@@ -232,13 +237,13 @@ public final class Worker: @unchecked Sendable {
             shared.metrics.parseError(kind: "reject")
             logger.debug("rejected request", metadata: ["peer": "\(peer)", "code": "\(rejection.statusCode)", "reason": "\(rejection.reason)"])
             let response = request.makeResponse(statusCode: rejection.statusCode, reason: rejection.reason,
-                                                toTag: shared.randomToken(), headers: rejection.headers)
+                                                toTag: tokens.token(), headers: rejection.headers)
             apply(table.respond(response, transaction: transaction, at: now), now: now, retransmitting: false)
             return
         }
         if draining && request.method != .ack && request.method != .cancel {
             let response = request.makeResponse(statusCode: 503, reason: "Service Unavailable (shutting down)",
-                                                toTag: shared.randomToken(),
+                                                toTag: tokens.token(),
                                                 headers: [(.retryAfter, "\(settings.retryAfterSeconds)")])
             apply(table.respond(response, transaction: transaction, at: now), now: now, retransmitting: false)
             return
@@ -270,7 +275,7 @@ public final class Worker: @unchecked Sendable {
     /// transport and sent-by to match.
     private func prepareOutgoing(_ request: SIPMessage, to target: SIPPeer) -> (SIPMessage, SIPPeer) {
         let prepared = OutgoingRequest.prepare(request, preferred: target.transport, sentBy: sentBy(toward: target),
-                                               udpMTUBytes: settings.udpMTUBytes, branchSuffix: shared.randomToken())
+                                               udpMTUBytes: settings.udpMTUBytes, branchSuffix: tokens.token())
         var peer = target
         if prepared.transport != target.transport {
             peer.transport = prepared.transport
@@ -346,19 +351,30 @@ public final class Worker: @unchecked Sendable {
 
     // MARK: Timers
 
+    // Entries are taken out and put back, so each update mutates a unique copy.
     private func arm(_ key: TimerKey, after delay: Duration, now: Instant) {
-        if let old = armed[key] { wheel.cancel(old) }
-        armed[key] = wheel.schedule(key, at: now + delay)
+        var tokens = armed.removeValue(forKey: key.transaction) ?? ArmedTimerTokens()
+        if let old = tokens.set(key.timer, wheel.schedule(key, at: now + delay)) { wheel.cancel(old) }
+        armed[key.transaction] = tokens
     }
 
     private func disarm(_ key: TimerKey) {
-        if let token = armed.removeValue(forKey: key) { wheel.cancel(token) }
+        guard var tokens = armed.removeValue(forKey: key.transaction) else { return }
+        if let token = tokens.remove(key.timer) { wheel.cancel(token) }
+        if !tokens.isEmpty { armed[key.transaction] = tokens }
+    }
+
+    /// A timer fired: it is no longer armed.
+    private func forgetFired(_ key: TimerKey) {
+        guard var tokens = armed.removeValue(forKey: key.transaction) else { return }
+        _ = tokens.remove(key.timer)
+        if !tokens.isEmpty { armed[key.transaction] = tokens }
     }
 
     private func tick() {
         let now = MonotonicClock.now()
         for key in wheel.advance(to: now) {
-            armed.removeValue(forKey: key)
+            forgetFired(key)
             let outputs = table.timerFired(key.timer, transaction: key.transaction, at: now)
             if outputs.contains(where: { if case .send = $0 { true } else { false } }) { shared.metrics.retransmission() }
             apply(outputs, now: now, retransmitting: false)
