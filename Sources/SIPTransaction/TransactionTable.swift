@@ -112,7 +112,8 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
         guard let entry = entries[id], let peer = peers[id] else { return [] }
         precondition(!entry.transaction.isClient, "respond on a client transaction")
         let outputs = feed(id, server: .respond(response), from: peer, at: now)
-        if let updated = entries[id], updated.ackKey == nil, updated.transaction.hasSentFinalResponse,
+        // Only an RFC 2543 INVITE key needs its ACK alias (the To tag of the final response).
+        if id.usesRFC2543Matching, let updated = entries[id], updated.ackKey == nil, updated.transaction.hasSentFinalResponse,
            let toTag = try? response.to()?.tag, let ackKey = id.acknowledged(withToTag: toTag), ackKey != id {
             entries[id]?.ackKey = ackKey
             ackAliases[ackKey] = id
