@@ -93,6 +93,10 @@ public struct ZvonokDaemon: ParsableCommand {
                 endpoint = try MetricsEndpoint(registry: registry, configuration: .init(address: address))
                 endpoint?.start()
                 logger.info("metrics on http://\(address)/metrics")
+                if configuration.metrics.isExposedBeyondLoopback {
+                    logger.warning("metrics are served beyond loopback, without authentication",
+                                   metadata: ["metrics.address": "\(configuration.metrics.address)"])
+                }
             } catch {
                 logger.critical("cannot start the metrics endpoint: \(error)")
                 server.stop()
