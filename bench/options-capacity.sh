@@ -26,12 +26,16 @@ ZVONOKD=${ZVONOKD:-.build/release/zvonokd}
 work=$(mktemp -d)
 ZVONOKD_PID=
 cleanup() {
-    if [ -n "$ZVONOKD_PID" ] && kill -0 "$ZVONOKD_PID" 2>/dev/null; then kill -KILL "$ZVONOKD_PID"; fi
+    if [ -n "$ZVONOKD_PID" ] && kill -0 "$ZVONOKD_PID" 2>/dev/null; then
+        # Kamailio forks its workers: end them with their parent (all started by this script).
+        for child in $(pgrep -P "$ZVONOKD_PID" || true); do kill -KILL "$child" 2>/dev/null || true; done
+        kill -KILL "$ZVONOKD_PID"
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
 SIP_PORT=$(free_port)
-METRICS_PORT=$(free_port)
+METRICS_PORT=$(free_port "$SIP_PORT")
 ZVONOKD_WRAPPER="taskset -c $SERVER_CPU"
 SERVER=${SERVER:-zvonokd}
 if [ "$SERVER" = kamailio ]; then
@@ -63,7 +67,8 @@ started=$(date +%s.%N)
 finished=$(date +%s.%N)
 server_cpu_seconds=$(python3 -c "print(($(cpu_ticks) - $ticks_before) / $(getconf CLK_TCK))")
 if [ "$SERVER" = kamailio ]; then
-    kill -TERM "$ZVONOKD_PID"; wait "$ZVONOKD_PID" 2>/dev/null || true
+    kill -TERM "$ZVONOKD_PID"
+    for _ in $(seq 100); do kill -0 "$ZVONOKD_PID" 2>/dev/null || break; sleep 0.1; done
 else
     echo "server memory after the run: $(awk '/VmRSS/ { print $2 / 1024 " MiB" }' "/proc/$ZVONOKD_PID/status"), transactions alive: $(metric 'zvonok_sip_transactions_alive{worker="0"}')"
     stop_zvonokd

@@ -73,11 +73,11 @@ public final class ConnectionTable: Sendable {
                       callbacks: TCPConnection.Callbacks) -> Result<TCPConnection, Refusal> {
         let result = register(remote: remote) { id in
             TCPConnection(fd: fd, id: id, remote: remote, listenerIndex: listenerIndex, queue: queue,
-                          limits: parserLimits, isOutbound: false, connecting: false,
+                          limits: parserLimits, isOutbound: false, connecting: false, now: now,
                           callbacks: wrap(callbacks))
         }
         switch result {
-        case .success(let connection): connection.start(now: now)
+        case .success(let connection): connection.start()
         case .failure: Glibc.close(fd)
         }
         return result
@@ -103,11 +103,11 @@ public final class ConnectionTable: Sendable {
         }
         let result = register(remote: remote) { id in
             TCPConnection(fd: fd, id: id, remote: remote, listenerIndex: listenerIndex, queue: queue,
-                          limits: parserLimits, isOutbound: true, connecting: rc != 0,
+                          limits: parserLimits, isOutbound: true, connecting: rc != 0, now: now,
                           callbacks: wrap(callbacks))
         }
         switch result {
-        case .success(let connection): connection.start(now: now)
+        case .success(let connection): connection.start()
         case .failure: Glibc.close(fd)
         }
         return result

@@ -86,7 +86,7 @@ public final class TCPConnection: @unchecked Sendable {
 
     /// Wraps an accepted descriptor or one whose non-blocking connect is in progress.
     init(fd: Int32, id: UInt64, remote: SocketAddress, listenerIndex: Int, queue: DispatchQueue,
-         limits: SIPParserLimits, isOutbound: Bool, connecting: Bool, callbacks: Callbacks) {
+         limits: SIPParserLimits, isOutbound: Bool, connecting: Bool, now: Int64, callbacks: Callbacks) {
         self.fd = fd
         self.id = id
         self.remote = remote
@@ -96,21 +96,27 @@ public final class TCPConnection: @unchecked Sendable {
         self.callbacks = callbacks
         self.framer = StreamFramer(role: .server, limits: limits)
         self.writeState = Mutex(WriteState(connecting: connecting))
+        self.lastActivityNanoseconds.store(now, ordering: .relaxed)
     }
 
-    /// The last time (monotonic nanoseconds, the caller's clock) bytes arrived or were sent.
+    /// The last time (CLOCK_MONOTONIC nanoseconds) bytes arrived or were sent, keep-alives included
+    /// (RFC 5626 §3.5.1): what the idle timeout compares.
     public var lastActivity: Int64 { lastActivityNanoseconds.load(ordering: .relaxed) }
 
-    /// Records activity at `now` (the worker calls this from its clock on each read).
-    public func touch(_ now: Int64) { lastActivityNanoseconds.store(now, ordering: .relaxed) }
+    private func touch() {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        lastActivityNanoseconds.store(Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec), ordering: .relaxed)
+    }
 
     /// Starts reading; call once, from any queue.
-    func start(now: Int64) {
-        touch(now)
+    func start() {
         queue.async { self.startOnQueue() }
     }
 
     private func startOnQueue() {
+        // Closed before it started (an idle sweep, shutdown): `close` has closed the descriptor.
+        guard closeReason == nil else { return }
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.readChunkBytes, alignment: 16)
         source.setEventHandler { [unowned self] in self.readAvailable(into: buffer) }
@@ -129,11 +135,16 @@ public final class TCPConnection: @unchecked Sendable {
         if needsWrite { armWriteSource() }
     }
 
+    /// At most this many reads per wake-up, so that one fast peer cannot starve the worker's
+    /// timers and its other sockets (the level-triggered source fires again on a later turn).
+    static let maxReadsPerWakeup = 16
+
     private func readAvailable(into buffer: UnsafeMutableRawBufferPointer) {
         guard closeReason == nil else { return }
-        while true {
+        for _ in 0..<Self.maxReadsPerWakeup {
             let n = read(fd, buffer.baseAddress, buffer.count)
             if n > 0 {
+                touch()
                 framer.append(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
                 if !drainFrames() { return }
                 if n < buffer.count { return }
@@ -191,6 +202,7 @@ public final class TCPConnection: @unchecked Sendable {
                 if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
                 return .failed(errno)
             }
+            if offset > 0 { touch() }
             if offset == bytes.count { return .done }
             state.pending.append(contentsOf: bytes[offset...])
             state.writeSourceArmed = true
@@ -230,7 +242,7 @@ public final class TCPConnection: @unchecked Sendable {
             }
             while !state.pending.isEmpty {
                 let n = state.pending.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if n > 0 { state.pending.removeFirst(n); continue }
+                if n > 0 { state.pending.removeFirst(n); touch(); continue }
                 if n < 0 && errno == EINTR { continue }
                 if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return .more }
                 return .failed(.writeError(errno))

@@ -32,7 +32,7 @@ public final class TCPListener: @unchecked Sendable {
         precondition(source == nil, "startAccepting twice")
         let fd = self.fd
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler {
+        source.setEventHandler { [source] in
             while true {
                 var storage = sockaddr_storage()
                 var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -43,7 +43,14 @@ public final class TCPListener: @unchecked Sendable {
                 }
                 if client < 0 {
                     if errno == EINTR || errno == ECONNABORTED { continue }
-                    return  // EAGAIN, or EMFILE/ENFILE: try again on the next wake-up
+                    if errno == EMFILE || errno == ENFILE {
+                        // Out of descriptors: the connection stays in the backlog and the source
+                        // would fire again at once. Pause accepting for 100 ms instead of spinning.
+                        source.suspend()
+                        nonisolated(unsafe) let paused = source  // resumed on this same queue
+                        queue.asyncAfter(deadline: .now() + .milliseconds(100)) { paused.resume() }
+                    }
+                    return  // EAGAIN: drained
                 }
                 guard let remote = SocketAddress(storage: storage) else { Glibc.close(client); continue }
                 _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)

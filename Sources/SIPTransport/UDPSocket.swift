@@ -24,7 +24,7 @@ public final class UDPSocket: @unchecked Sendable {
     /// Binds a socket to `address` (port 0 picks a free port; `localAddress` tells which).
     public init(bindingTo address: SocketAddress, reusePort: Bool) throws(SystemError) {
         let fd = try Socket.make(family: address.family, type: Int32(SOCK_DGRAM.rawValue))
-        Socket.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+        // No SO_REUSEADDR: on Linux it lets unrelated UDP sockets share a port.
         if reusePort { Socket.setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1) }
         Socket.setOption(fd, SOL_SOCKET, SO_RCVBUF, 4 << 20)
         Socket.setOption(fd, SOL_SOCKET, SO_SNDBUF, 4 << 20)
@@ -71,14 +71,23 @@ public final class UDPSocket: @unchecked Sendable {
         source.resume()
     }
 
-    /// Sends one datagram; returns nil on success or the error (the caller reports it to the
-    /// transaction, §17.1.4 / §17.2.4).
+    /// Sends one datagram; returns nil when it left or was dropped for want of buffer space
+    /// (EAGAIN, ENOBUFS: as if lost on the way, §17 retransmission recovers it), or the error
+    /// when the destination cannot be reached (the caller reports it to the transaction,
+    /// §17.1.4 / §17.2.4).
     @discardableResult
     public func send(_ bytes: [UInt8], to destination: SocketAddress) -> SystemError? {
-        let rc = bytes.withUnsafeBytes { raw in
-            destination.withSockAddr { sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), $0, $1) }
+        while true {
+            let rc = bytes.withUnsafeBytes { raw in
+                destination.withSockAddr { sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), $0, $1) }
+            }
+            if rc >= 0 { return nil }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK, ENOBUFS: return nil
+            default: return SystemError("sendto", context: destination.description)
+            }
         }
-        return rc < 0 ? SystemError("sendto", context: destination.description) : nil
     }
 
     /// Stops reading; the descriptor is closed once the source has let go of it. Call it on the

@@ -36,22 +36,24 @@ public enum ViaReception {
 }
 
 /// Where a server sends a response (RFC 3261 §18.2.2, RFC 3581 §4): on the connection the
-/// request came in on for TCP; else to `received` (or the sent-by host when it is an address) at
-/// the `rport` port, the sent-by port, or the transport's default port.
+/// request came in on for TCP (the caller's business); otherwise to `received` (or the sent-by
+/// host when it is an address) at the `rport` port for UDP, or at the sent-by port (default
+/// 5060, 5061 for TLS) when a new connection must be opened for a reliable transport, since an
+/// `rport` there names the client's ephemeral source port of a connection that is gone.
+///
+/// `maddr` is not followed: it would let any client steer our responses to a third host
+/// (a deliberate deviation, as most servers do; multicast SIP is not served).
 public enum ResponseRouting {
     /// The address for `response` by its top Via, or nil when the Via names a host that is not
     /// an address and carries no `received` (Zvonok does not resolve names on this path).
-    public static func destination(of response: SIPMessage) -> SocketAddress? {
+    public static func destination(of response: SIPMessage, reliable: Bool = false) -> SocketAddress? {
         guard let via = try? response.topVia() else { return nil }
         let defaultPort: UInt16 = via.transport.equalsIgnoringASCIICase("TLS") ? 5061 : 5060
         var port = via.port ?? defaultPort
-        if let rport = via.rport?.value, let value = rport.decimalValue(limit: 65_535), value > 0 {
+        if !reliable, let rport = via.rport?.value, let value = rport.decimalValue(limit: 65_535), value > 0 {
             port = UInt16(value)
         }
         if let received = via.received, let address = SocketAddress(ip: received.string, port: port) {
-            return address
-        }
-        if let maddr = via.maddr, let address = SocketAddress(ip: maddr.string, port: port) {
             return address
         }
         return SocketAddress(ip: via.host.string, port: port)

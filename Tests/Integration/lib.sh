@@ -1,8 +1,16 @@
 # Shared by the integration scripts: start the built zvonokd on loopback ports of its own,
 # wait until it is ready, stop it by PID. Sourced, not run.
 
-# A free loopback port (UDP and TCP), chosen by the kernel.
+# A free loopback port (UDP and TCP), chosen by the kernel; never one of the ports given.
 free_port() {
+    local port
+    while true; do
+        port=$(free_port_once)
+        case " $* " in *" $port "*) ;; *) echo "$port"; return ;; esac
+    done
+}
+
+free_port_once() {
     python3 -c 'import socket
 for _ in range(50):
     t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
@@ -41,5 +49,5 @@ stop_zvonokd() {
 
 # metric NAME_WITH_LABELS: its value on /metrics (0 when absent).
 metric() {
-    curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print (v == "" ? 0 : v) }'
+    curl -fsS --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print (v == "" ? 0 : v) }'
 }

@@ -19,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 SIP_PORT=$(free_port)
-METRICS_PORT=$(free_port)
+METRICS_PORT=$(free_port "$SIP_PORT")
 failures=0
 check() {  # check DESCRIPTION COMMAND...
     local what=$1; shift
@@ -57,7 +57,11 @@ with open(sys.argv[2], "a") as out:
 NOTIFY_LISTENER=$!
 for _ in $(seq 50); do [ -S "$work/notify.sock" ] && break; sleep 0.1; done
 start_zvonokd "$work/zvonokd.log" ZVONOK_LIMITS_MAX_MESSAGE_BYTES=1500 NOTIFY_SOCKET="$work/notify.sock"
-check "sd_notify: READY=1 once listening" grep -qx "READY=1" "$work/notify.log"
+ready_notified() {
+    for _ in $(seq 20); do grep -qx "READY=1" "$work/notify.log" 2>/dev/null && return 0; sleep 0.1; done
+    return 1
+}
+check "sd_notify: READY=1 once listening" ready_notified
 check "OPTIONS over UDP: 50 calls answered 200" run_sipp options.xml u1 50
 check "OPTIONS over TCP: 50 calls answered 200 on the connection" run_sipp options.xml t1 50
 check "refusals over UDP: 505 416 420 483 501 405(+ACK) 481" run_sipp refusals.xml u1 5
@@ -79,8 +83,9 @@ check "every copy answered: $requests OPTIONS in, $responses 200s out (40 each e
 # Every RFC 4475 torture message, as is and cut short, over UDP and over one TCP connection:
 # the daemon answers what it can and stays up.
 torture() {
-    python3 - "$SIP_PORT" ../shared/conformance/rfc4475 <<'PY'
+    timeout 60 python3 - "$SIP_PORT" ../shared/conformance/rfc4475 <<'PY'
 import glob, os, socket, sys
+socket.setdefaulttimeout(5)
 port, folder = int(sys.argv[1]), sys.argv[2]
 files = sorted(glob.glob(os.path.join(folder, "*.dat")))
 assert files, "no torture messages"

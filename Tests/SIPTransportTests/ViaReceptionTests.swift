@@ -141,3 +141,23 @@ import SIPCore
         #expect(prepared.transport == .tcp)
     }
 }
+
+/// §18.2.2 details: rport only for UDP, maddr never followed.
+@Suite struct ResponseRoutingTests {
+    private func response(via: String) throws -> SIPMessage {
+        try SIPMessage(parsing: "SIP/2.0 200 OK\r\nVia: \(via)\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\nCall-ID: r\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+    }
+
+    @Test func aNewConnectionGoesToTheSentByPortNotTheEphemeralRport() throws {
+        let m = try response(via: "SIP/2.0/TCP 10.0.0.5:5070;branch=z9hG4bKr;received=203.0.113.9;rport=61000")
+        #expect(ResponseRouting.destination(of: m, reliable: true) == SocketAddress(ip: "203.0.113.9", port: 5070))
+        #expect(ResponseRouting.destination(of: m, reliable: false) == SocketAddress(ip: "203.0.113.9", port: 61000))
+        let noPort = try response(via: "SIP/2.0/TCP client.example;branch=z9hG4bKs;received=203.0.113.9;rport=61000")
+        #expect(ResponseRouting.destination(of: noPort, reliable: true) == SocketAddress(ip: "203.0.113.9", port: 5060))
+    }
+
+    @Test func maddrIsNotFollowed() throws {
+        let m = try response(via: "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKm;maddr=198.51.100.66")
+        #expect(ResponseRouting.destination(of: m) == SocketAddress(ip: "192.0.2.1", port: 5060))
+    }
+}

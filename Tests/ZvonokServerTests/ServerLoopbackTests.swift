@@ -231,3 +231,35 @@ extension ServerLoopbackTests {
         #expect(closedByServer)
     }
 }
+
+extension ServerLoopbackTests {
+    @Test func keepAlivePingsKeepATCPConnectionOpenPastTheIdleTimeout() throws {
+        let h = try Harness(workers: 1, tcpIdleTimeout: .seconds(1))
+        defer { h.stop() }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        #expect(h.tcp.withSockAddr { connect(fd, $0, $1) } == 0)
+        var pongs = 0
+        var closed = false
+        var chunk = [UInt8](repeating: 0, count: 64)
+        for _ in 0..<10 {  // 3 s of pings every 300 ms, against a 1 s idle timeout
+            _ = Array("\r\n\r\n".utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            usleep(300_000)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n == 0 { closed = true; break }
+            if n > 0 { pongs += n / 2 }
+        }
+        #expect(!closed)
+        #expect(pongs >= 5)
+    }
+
+    @Test func aSecondServerCannotShareTheUDPPort() throws {
+        let h = try Harness(workers: 2)
+        defer { h.stop() }
+        let second = SIPServer(
+            options: SIPServer.Options(listen: [ListenAddress(transport: .udp, address: h.udp)], workerCount: 2,
+                                       worker: WorkerSettings(), connectionLimits: .init(maxConnections: 1, maxConnectionsPerIP: 1)),
+            metrics: CountingMetrics(), logger: Logger(label: "second")) { _ in BuiltInResponder<SIPPeer>(makeTag: { "x" }) }
+        #expect(throws: SystemError.self) { try second.start() }
+    }
+}

@@ -12,8 +12,12 @@ final class SIPService: Service, Sendable {
     let notifier: SystemdNotifier
     let gracePeriod: Duration
     let logger: Logger
+    /// SIGHUP, trapped before readiness is reported so that an early reload cannot kill the daemon.
+    let hangups: UnixSignalsSequence
 
-    init(server: SIPServer, reloader: ConfigurationReloader, notifier: SystemdNotifier, gracePeriod: Duration, logger: Logger) {
+    init(server: SIPServer, reloader: ConfigurationReloader, notifier: SystemdNotifier, gracePeriod: Duration,
+         hangups: UnixSignalsSequence, logger: Logger) {
+        self.hangups = hangups
         self.server = server
         self.reloader = reloader
         self.notifier = notifier
@@ -23,9 +27,10 @@ final class SIPService: Service, Sendable {
 
     func run() async throws {
         let reloader = self.reloader
+        let hangups = self.hangups
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await _ in await UnixSignalsSequence(trapping: .sighup) { await reloader.reload() }
+                for await _ in hangups { await reloader.reload() }
             }
             try? await gracefulShutdown()
             group.cancelAll()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import SIPTransaction
 import SIPTransport
 import ZvonokConfig
@@ -73,6 +74,7 @@ public struct ZvonokDaemon: ParsableCommand {
         let metrics = ServerMetrics(workerCount: configuration.workers)
         let notifier = SystemdNotifier.fromEnvironment()
 
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let options = ServerAssembly.options(for: configuration)
         let server = SIPServer(options: options, metrics: metrics, logger: logger) { _ in
             let tokens = RandomTokens()  // this worker's: the responder runs on its queue only
@@ -107,7 +109,8 @@ public struct ZvonokDaemon: ParsableCommand {
                                              coreCount: coreCount, server: server, logLevel: logLevel,
                                              notifier: notifier, logger: logger)
         let service = SIPService(server: server, reloader: reloader, notifier: notifier,
-                                 gracePeriod: .seconds(configuration.shutdown.gracePeriodSeconds), logger: logger)
+                                 gracePeriod: .seconds(configuration.shutdown.gracePeriodSeconds),
+                                 hangups: hangups, logger: logger)
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try notifier.ready()

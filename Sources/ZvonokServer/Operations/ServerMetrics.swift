@@ -81,6 +81,8 @@ public final class ServerMetrics: Sendable {
         case perIPLimit = "per_ip_limit"
         /// A full transaction or dialog table.
         case tableFull = "table_full"
+        /// A full hand-off queue of a worker (messages dropped).
+        case queueFull = "queue_full"
     }
 
     /// The number of workers whose gauges exist.
@@ -145,6 +147,7 @@ public final class ServerMetrics: Sendable {
         case .connectionLimit: refusalCounters[0]
         case .perIPLimit: refusalCounters[1]
         case .tableFull: refusalCounters[2]
+        case .queueFull: refusalCounters[3]
         }
     }
 

@@ -66,7 +66,12 @@ public final class SIPServer: @unchecked Sendable {
             for (listenerIndex, point) in options.listen.enumerated() {
                 switch point.transport {
                 case .udp:
-                    var address = point.address
+                    // A socket without SO_REUSEPORT first: it fails when another process (a second
+                    // zvonokd) holds the port, which the group would otherwise share in silence. It
+                    // also fixes the port when the configuration says 0.
+                    let probe = try UDPSocket(bindingTo: point.address, reusePort: false)
+                    var address = probe.localAddress
+                    probe.close()
                     for worker in 0..<shared.workerCount {
                         let socket = try UDPSocket(bindingTo: address, reusePort: true)
                         address = socket.localAddress
@@ -136,7 +141,7 @@ public final class SIPServer: @unchecked Sendable {
     /// none does. Transactions that only absorb retransmissions are not waited for.
     public func drain(within grace: Duration) async -> Bool {
         let deadline = MonotonicClock.now() + grace
-        while MonotonicClock.now() < deadline {
+        while MonotonicClock.now() < deadline, !Task.isCancelled {
             if unfinishedTransactionCount() == 0 { return true }
             try? await Task.sleep(for: .milliseconds(50))
         }

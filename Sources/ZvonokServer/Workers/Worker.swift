@@ -97,7 +97,6 @@ public final class Worker: @unchecked Sendable {
 
     /// A message framed on a TCP connection this worker owns.
     func receiveStreamMessage(_ message: SIPMessage, on connection: TCPConnection) {
-        connection.touch(MonotonicClock.now().nanoseconds)
         let peer = SIPPeer(transport: .tcp, remote: connection.remote, listenerIndex: connection.listenerIndex,
                            connectionID: connection.id)
         route(message, from: peer)
@@ -123,9 +122,18 @@ public final class Worker: @unchecked Sendable {
         }
     }
 
+    /// At most this many messages wait to be handed to one worker; beyond it they are dropped
+    /// (UDP senders retransmit) and counted, so a flood hashed to one worker cannot grow memory.
+    static let maxPendingHandOffs = 65_536
+
     /// Hands a message to this worker from another one.
     func enqueue(_ message: SIPMessage, from peer: SIPPeer) {
-        pendingHandOffs.add(1, ordering: .relaxed)
+        guard pendingHandOffs.add(1, ordering: .relaxed).newValue <= Self.maxPendingHandOffs else {
+            pendingHandOffs.subtract(1, ordering: .relaxed)
+            shared.metrics.refusal(reason: "queue_full")
+            logger.debug("dropped a message: worker queue full", metadata: ["peer": "\(peer)"])
+            return
+        }
         queue.async {
             self.pendingHandOffs.subtract(1, ordering: .relaxed)
             self.process(message, from: peer)
@@ -274,14 +282,19 @@ public final class Worker: @unchecked Sendable {
     /// §18.1.1 for a request the transaction user sends: UDP or TCP by size, the top Via's
     /// transport and sent-by to match.
     private func prepareOutgoing(_ request: SIPMessage, to target: SIPPeer) -> (SIPMessage, SIPPeer) {
-        let prepared = OutgoingRequest.prepare(request, preferred: target.transport, sentBy: sentBy(toward: target),
-                                               udpMTUBytes: settings.udpMTUBytes, branchSuffix: tokens.token())
+        // Over the MTU a UDP target is reached by TCP, when there is a TCP listening point to
+        // name in the Via; otherwise the request stays on UDP.
         var peer = target
-        if prepared.transport != target.transport {
-            peer.transport = prepared.transport
+        let tcpListener = shared.listenerIndex(for: .tcp, family: target.remote.family)
+        let transport = TransportSelection.transport(forRequestOf: request.serializedCount, preferred: target.transport,
+                                                     udpMTUBytes: tcpListener == nil ? Int.max : settings.udpMTUBytes)
+        if transport != target.transport, let tcpListener {
+            peer.transport = transport
             peer.connectionID = nil
-            peer.listenerIndex = shared.listenerIndex(for: prepared.transport, family: target.remote.family) ?? target.listenerIndex
+            peer.listenerIndex = tcpListener
         }
+        let prepared = OutgoingRequest.prepare(request, preferred: peer.transport, sentBy: sentBy(toward: peer),
+                                               udpMTUBytes: Int.max, branchSuffix: tokens.token())
         return (prepared.message, peer)
     }
 
@@ -330,12 +343,14 @@ public final class Worker: @unchecked Sendable {
     /// one (§18.2.2: to `received` at the sent-by port for a response).
     private func sendOverTCP(_ bytes: [UInt8], message: SIPMessage, to peer: SIPPeer, now: Instant) -> String? {
         let connections = shared.connections
-        if let id = peer.connectionID, let connection = connections.connection(id: id) {
-            return connection.send(bytes) ? nil : "connection \(id) to \(peer.remote) is closed"
+        if let id = peer.connectionID, let connection = connections.connection(id: id), connection.send(bytes) {
+            return nil
         }
+        // The connection is gone (or going): a request fails over to a new one to the peer, a
+        // response to `received` at the sent-by port (§18.2.2).
         let destination: SocketAddress
         if message.isResponse {
-            guard let routed = ResponseRouting.destination(of: message) else { return "response has no routable Via" }
+            guard let routed = ResponseRouting.destination(of: message, reliable: true) else { return "response has no routable Via" }
             destination = routed
         } else {
             destination = peer.remote
@@ -351,30 +366,37 @@ public final class Worker: @unchecked Sendable {
 
     // MARK: Timers
 
-    // Entries are taken out and put back, so each update mutates a unique copy.
+    // Updated in place (`TransactionMap.update`); an entry is removed when its last timer goes.
     private func arm(_ key: TimerKey, after delay: Duration, now: Instant) {
-        var tokens = armed.removeValue(forKey: key.transaction) ?? ArmedTimerTokens()
-        if let old = tokens.set(key.timer, wheel.schedule(key, at: now + delay)) { wheel.cancel(old) }
-        armed[key.transaction] = tokens
+        let token = wheel.schedule(key, at: now + delay)
+        let replaced = armed.update(key.transaction) { $0.set(key.timer, token) }
+        if let old = replaced ?? nil {
+            wheel.cancel(old)
+        } else if replaced == nil {
+            var tokens = ArmedTimerTokens<TimerWheel<TimerKey>.Token>()
+            _ = tokens.set(key.timer, token)
+            armed[key.transaction] = tokens
+        }
     }
 
     private func disarm(_ key: TimerKey) {
-        guard var tokens = armed.removeValue(forKey: key.transaction) else { return }
-        if let token = tokens.remove(key.timer) { wheel.cancel(token) }
-        if !tokens.isEmpty { armed[key.transaction] = tokens }
+        if let token = forget(key) { wheel.cancel(token) }
     }
 
-    /// A timer fired: it is no longer armed.
-    private func forgetFired(_ key: TimerKey) {
-        guard var tokens = armed.removeValue(forKey: key.transaction) else { return }
-        _ = tokens.remove(key.timer)
-        if !tokens.isEmpty { armed[key.transaction] = tokens }
+    /// Removes `key` from the armed timers; returns its token.
+    @discardableResult
+    private func forget(_ key: TimerKey) -> TimerWheel<TimerKey>.Token? {
+        guard let (token, empty) = armed.update(key.transaction, { tokens in (tokens.remove(key.timer), tokens.isEmpty) }) else {
+            return nil
+        }
+        if empty { armed[key.transaction] = nil }
+        return token
     }
 
     private func tick() {
         let now = MonotonicClock.now()
         for key in wheel.advance(to: now) {
-            forgetFired(key)
+            forget(key)
             let outputs = table.timerFired(key.timer, transaction: key.transaction, at: now)
             if outputs.contains(where: { if case .send = $0 { true } else { false } }) { shared.metrics.retransmission() }
             apply(outputs, now: now, retransmitting: false)
