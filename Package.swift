@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
         // Used directly only to walk the YAML document's keys, so that a misspelt key is an error.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // SQLite, the embedded default database.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure: SIP message and URI model, parser, framing, serializer, validation.
@@ -36,6 +38,10 @@ let package = Package(
             name: "COSIP",
             providers: [.apt(["libosip2-dev"])]
         ),
+        // Pure: REGISTER (§10), digest challenge/verify, the location service; declares AccountStore.
+        .target(name: "Registrar", dependencies: ["SIPCore", "SIPTransaction"]),
+        // I/O edge: SQLite (GRDB) implementations of the store protocols, migrations.
+        .target(name: "Storage", dependencies: ["Registrar", .product(name: "GRDB", package: "GRDB.swift")]),
         // I/O edge: UDP and TCP sockets on Dispatch, the connection table, RFC 3581.
         .target(name: "SIPTransport", dependencies: ["SIPCore"]),
         // The configuration model, loading (YAML file + ZVONOK_ environment) and validation.
@@ -69,7 +75,7 @@ let package = Package(
         .target(
             name: "ZvonokCtlCommands",
             dependencies: [
-                "SIPCore",
+                "SIPCore", "Registrar", "Storage", "ZvonokConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,7 +85,8 @@ let package = Package(
         .testTarget(name: "SIPTransportTests", dependencies: ["SIPTransport", "SIPCore"]),
         .testTarget(name: "ZvonokConfigTests", dependencies: ["ZvonokConfig", "SIPCore"]),
         .testTarget(name: "ZvonokServerTests", dependencies: ["ZvonokServer", "SIPTransaction", "SIPTransport", "SIPCore"]),
-        .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Registrar"]),
+        .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore", "Registrar", "Storage"]),
         // Many user agents and a server over a seeded lossy network, invariants checked (ARCHITECTURE "Tests, in layers" 3).
         .testTarget(name: "SimulationTests", dependencies: ["ZvonokTesting", "SIPTransaction", "SIPCore"]),
     ],

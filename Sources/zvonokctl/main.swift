@@ -1,4 +1,4 @@
 import Foundation
 import ZvonokCtlCommands
 
-exit(ZvonokCtl.run(arguments: Array(CommandLine.arguments.dropFirst())))
+exit(await ZvonokCtl.run(arguments: Array(CommandLine.arguments.dropFirst())))

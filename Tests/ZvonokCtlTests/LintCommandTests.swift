@@ -41,7 +41,7 @@ import Testing
         }
     }
 
-    @Test func exitStatuses() {
+    @Test func exitStatuses() async {
         let valid = Self.corpus.appendingPathComponent("wsinv.dat").path
         let reject = Self.corpus.appendingPathComponent("zeromf.dat").path
         #expect(Self.lint([valid]).status == 0)
@@ -49,8 +49,8 @@ import Testing
         let missing = Self.lint([valid, "/nonexistent/file.sip"])
         #expect(missing.status == 2)
         #expect(missing.lines.count == 1 && missing.errors.first?.contains("/nonexistent/file.sip") == true)
-        #expect(ZvonokCtl.run(arguments: ["lint"]) == 2)
-        #expect(ZvonokCtl.run(arguments: ["lint", "--format", "xml", valid]) == 2)
+        #expect(await ZvonokCtl.run(arguments: ["lint"]) == 2)
+        #expect(await ZvonokCtl.run(arguments: ["lint", "--format", "xml", valid]) == 2)
     }
 
     @Test func textFormatExplains() {

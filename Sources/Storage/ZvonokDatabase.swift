@@ -1,0 +1,45 @@
+import GRDB
+
+/// The embedded database (SQLite through GRDB, ARCHITECTURE "Storage"): one file, WAL mode so
+/// that the daemon reads while `zvonokctl` writes, a busy timeout so that neither fails on the
+/// other's lock, and the migrations, run on every open.
+public final class ZvonokDatabase: Sendable {
+    /// The pool every store shares.
+    public let writer: DatabasePool
+    public let path: String
+
+    /// Opens (creating when needed) the database at `path` and migrates it to the current schema.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "zvonok"
+        writer = try DatabasePool(path: path, configuration: configuration)
+        self.path = path
+        try Self.migrator.migrate(writer)
+    }
+
+    /// The schema, one migration per change; never edit a shipped one, add the next.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 accounts") { db in
+            try db.create(table: "account") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("username", .text).notNull().unique(onConflict: .abort)
+                t.column("displayName", .text).notNull()
+                t.column("phoneNumber", .text).unique(onConflict: .abort)
+                t.column("enabled", .boolean).notNull().defaults(to: true)
+                t.column("realm", .text).notNull()
+                t.column("ha1MD5", .text).notNull()
+                t.column("ha1SHA256", .text).notNull()
+                t.column("createdAt", .integer).notNull()
+            }
+        }
+        return migrator
+    }
+
+    /// The migrations applied so far, oldest first (for `zvonokctl` and tests).
+    public func appliedMigrations() throws -> [String] {
+        try writer.read { db in try Self.migrator.appliedMigrations(db) }
+    }
+}
