@@ -28,11 +28,18 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
-        // Pure: SIP message and URI model, parser, framing, serializer, validation.
-        .target(name: "SIPCore"),
+        // Pure: SIP message and URI model, parser, framing, serializer, validation, and the digest
+        // authentication math of RFC 7616/8760 (hashes through OpenSSL's libcrypto).
+        .target(name: "SIPCore", dependencies: ["COpenSSL"]),
         // Pure: the four transaction state machines of RFC 3261 §17 (with RFC 6026), the
         // transaction table, and the transaction-user protocol the registrar, proxy and B2BUA implement.
         .target(name: "SIPTransaction", dependencies: ["SIPCore"]),
+        // OpenSSL's libcrypto (Debian libssl-dev): EVP digests, HMAC, CRYPTO_memcmp.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // libosip2 (Debian libosip2-dev): the conformance and speed oracle for tests and benchmarks only.
         .systemLibrary(
             name: "COSIP",
