@@ -4,8 +4,9 @@ public enum DigestQOP: String, Sendable, Hashable {
     case auth
 }
 
-/// Why a Digest Authorization or Proxy-Authorization value was refused. Each case names the
-/// parameter, so the reason fits a 400 reason phrase or a log line.
+/// Why a Digest Authorization or Proxy-Authorization value (RFC 7616 §3.4), or a challenge read by
+/// `DigestChallenge(parsing:)` (§3.3), was refused. Each case names the parameter, so the reason
+/// fits a 400 reason phrase or a log line.
 public enum DigestCredentialsError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The header value itself does not parse (RFC 3261 §25.1 auth grammar); the parser's reason.
     case malformedHeader(String)
