@@ -4,8 +4,9 @@ public enum DigestQOP: String, Sendable, Hashable {
     case auth
 }
 
-/// Why a Digest Authorization or Proxy-Authorization value was refused. Each case names the
-/// parameter, so the reason fits a 400 reason phrase or a log line.
+/// Why a Digest Authorization or Proxy-Authorization value (RFC 7616 §3.4), or a challenge read by
+/// `DigestChallenge(parsing:)` (§3.3), was refused. Each case names the parameter, so the reason
+/// fits a 400 reason phrase or a log line.
 public enum DigestCredentialsError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The header value itself does not parse (RFC 3261 §25.1 auth grammar); the parser's reason.
     case malformedHeader(String)
@@ -103,22 +104,6 @@ public struct DigestCredentials: Sendable, Equatable {
             return value
         }
 
-        if let userhash = found[Field.userhash.rawValue] {
-            if userhash.equalsIgnoringASCIICase("true") { throw .userhashNotSupported }
-            guard userhash.equalsIgnoringASCIICase("false") else {
-                throw .malformedParameter("userhash", reason: "expected true or false")
-            }
-        }
-        if let token = found[Field.algorithm.rawValue] {
-            guard let algorithm = DigestAlgorithm(token: token) else { throw .unsupportedAlgorithm(token.string) }
-            self.algorithm = algorithm
-        } else {
-            self.algorithm = .md5
-        }
-        let qopToken = try required(.qop)
-        guard qopToken.equalsIgnoringASCIICase("auth") else { throw .unsupportedQOP(qopToken.string) }
-        qop = .auth
-
         username = try required(.username)
         realm = try required(.realm)
         nonce = try required(.nonce)
@@ -126,14 +111,29 @@ public struct DigestCredentials: Sendable, Equatable {
         uri = try required(.uri)
         guard !uri.isEmpty else { throw .malformedParameter("uri", reason: "empty") }
         response = try required(.response)
+        if let token = found[Field.algorithm.rawValue] {
+            guard let algorithm = DigestAlgorithm(token: token) else { throw .unsupportedAlgorithm(token.string) }
+            self.algorithm = algorithm
+        } else {
+            algorithm = .md5
+        }
         guard response.count == algorithm.hexCount, response.bytes.allSatisfy(CharacterClass.isHexDigit) else {
             throw .malformedParameter("response", reason: "expected \(algorithm.hexCount) hex digits for \(algorithm.rawValue)")
         }
+        let qopToken = try required(.qop)
+        guard qopToken.equalsIgnoringASCIICase("auth") else { throw .unsupportedQOP(qopToken.string) }
+        qop = .auth
         cnonce = try required(.cnonce)
         guard !cnonce.isEmpty else { throw .malformedParameter("cnonce", reason: "empty") }
         nonceCountText = try required(.nc)
         guard Self.parseNonceCount(nonceCountText) != nil else {
             throw .malformedParameter("nc", reason: "expected 8 hex digits from 00000001")
+        }
+        if let userhash = found[Field.userhash.rawValue] {
+            if userhash.equalsIgnoringASCIICase("true") { throw .userhashNotSupported }
+            guard userhash.equalsIgnoringASCIICase("false") else {
+                throw .malformedParameter("userhash", reason: "expected true or false")
+            }
         }
         opaque = found[Field.opaque.rawValue]
     }

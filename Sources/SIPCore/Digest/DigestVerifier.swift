@@ -1,4 +1,5 @@
-/// The outcome of checking Digest credentials, with the answer each one calls for.
+/// The outcome of checking Digest credentials (RFC 3261 §22.4, RFC 7616 §3.3–§3.4), with the
+/// answer each one calls for.
 public enum DigestVerdict: Sendable, Equatable {
     /// Right response for a fresh nonce and a new nonce count: accept the request.
     case authenticated(IssuedNonce)

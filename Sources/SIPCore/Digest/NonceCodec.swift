@@ -1,5 +1,5 @@
-/// One nonce the server issued, as its authenticated content: when, and the random value that
-/// makes it unique. The key of `NonceCountWindow`; 16 bytes, no allocation.
+/// One nonce the server issued (RFC 7616 §3.3 `nonce`), as its authenticated content: when, and
+/// the random value that makes it unique. The key of `NonceCountWindow`; 16 bytes, no allocation.
 public struct IssuedNonce: Sendable, Hashable {
     /// Unix seconds at which the nonce was made.
     public let issuedAt: Int64
