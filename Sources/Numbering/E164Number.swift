@@ -39,8 +39,10 @@ public struct E164Number: Hashable, Sendable, CustomStringConvertible {
     /// Normalises what a user dialled into E.164.
     ///
     /// Removes spaces (also no-break and other Unicode spaces), dashes (`-` and the Unicode
-    /// dashes and minus), dots, round and square brackets; reads a leading `00` (the
-    /// international prefix of most countries) as `+`; then requires a leading `+` followed by
+    /// dashes and minus), dots, round and square brackets; drops a national trunk prefix
+    /// written `(0)` after the country code (`+44 (0)20 7946 0018`, ITU-T E.123 asks not
+    /// to write it, people do); reads a leading `00` (the international prefix of most
+    /// countries) as `+`; then requires a leading `+` followed by
     /// 7 to 15 digits, the first not 0. Anything else throws a `NumberingError` whose
     /// `reasonPhrase` says how to dial: `"8 495 111-22-33"` has no country code,
     /// `"*100#"` is a service code, `"alice"` is not a number.
@@ -148,6 +150,16 @@ enum Scanner {
         var count = 0
 
         @inline(__always)
+        mutating func removeLast() {
+            count -= 1
+            if count < 16 {
+                low &= ~(0xF << UInt64(4 * count))
+            } else if count < 32 {
+                high &= ~(0xF << UInt64(4 * (count - 16)))
+            }
+        }
+
+        @inline(__always)
         mutating func append(_ digit: UInt8) {
             if count < 16 {
                 low |= UInt64(digit) << UInt64(4 * count)
@@ -173,6 +185,9 @@ enum Scanner {
     /// and at a `+` that does not come first.
     static func scan(_ scalars: some Sequence<Unicode.Scalar>, separators: Separators) throws(NumberingError) -> Result {
         var result = Result(sawPlus: false, digits: Digits())
+        // Where the last "(" was, in digits, to drop a national trunk prefix written "(0)"
+        // after the country code (`+44 (0)20 7946 0018`): it is not dialled from abroad.
+        var digitsAtOpenBracket = -1
         for scalar in scalars {
             let v = scalar.value
             if v &- 0x30 < 10 {
@@ -181,6 +196,18 @@ enum Scanner {
                 if result.sawPlus || result.digits.count > 0 { throw .misplacedPlus }
                 result.sawPlus = true
             } else if isSeparator(v, separators) {
+                if separators == .dialled {
+                    if v == 0x28 {  // (
+                        digitsAtOpenBracket = result.digits.count
+                    } else if v == 0x29, digitsAtOpenBracket >= 0 {  // )
+                        let before = digitsAtOpenBracket
+                        digitsAtOpenBracket = -1
+                        let countryCodeWritten = result.sawPlus ? before >= 1 : before >= 3  // "+4" or "004"
+                        if countryCodeWritten, result.digits.count == before + 1, result.digits.digit(at: before) == 0 {
+                            result.digits.removeLast()
+                        }
+                    }
+                }
                 continue
             } else {
                 throw .invalidCharacter(kind(of: scalar))

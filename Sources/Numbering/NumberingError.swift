@@ -57,7 +57,7 @@ public enum NumberingError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidCharacter(.hash):
             "The hash sign is not allowed in a phone number: " + Self.howToDial
         case .invalidCharacter(.other):
-            "Only digits, + and the separators - . ( ) are allowed: " + Self.howToDial
+            "Only digits, + and separators are allowed in a phone number: " + Self.howToDial
         case .misplacedPlus:
             "+ may only start the number: " + Self.howToDial
         case .tooShort(let digits):

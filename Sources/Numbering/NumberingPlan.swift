@@ -23,10 +23,9 @@ public struct NumberingPlan: Sendable {
         var table = PrefixTable<NumberClass>()
         var firstLine: [String: Int] = [:]
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character (one grapheme cluster) in Swift, so it is a separator of its own.
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
-            var line = rawLine
-            if line.last == "\r" { line = line.dropLast() }
             if line.utf8.first == UInt8(ascii: "#") || line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             let entry = try Self.parseEntry(line, lineNumber: lineNumber)
             if let first = firstLine[entry.prefix] {

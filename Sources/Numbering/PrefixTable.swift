@@ -24,8 +24,9 @@ public struct PrefixTable<Value> {
         values = []
     }
 
-    /// A table of `entries`; throws at the first invalid prefix, or at a prefix listed twice.
-    public init(_ entries: some Sequence<(prefix: String, value: Value)>) throws(PrefixTableError) {
+    /// A table of `(prefix, value)` pairs; throws at the first invalid prefix, or at a prefix
+    /// listed twice.
+    public init(_ entries: some Sequence<(String, Value)>) throws(PrefixTableError) {
         self.init()
         for (prefix, value) in entries {
             if try insert(value, forPrefix: prefix) != nil { throw .duplicatePrefix(prefix) }
