@@ -50,16 +50,16 @@ public struct E164Number: Hashable, Sendable, CustomStringConvertible {
     ///     try E164Number(dialled: "+7 (495) 111-22-33").description   // "+74951112233"
     ///     try E164Number(dialled: "00 44 20 7946 0018").description  // "+442079460018"
     public init(dialled: String) throws(NumberingError) {
-        let scan = try Scanner.scan(dialled.unicodeScalars, separators: .dialled)
+        let scan = try Scanner.scan(dialled[...], separators: .dialled)
         self = try Scanner.finish(scan, allowInternationalPrefix: true)
     }
 
     /// Reads canonical digits without `+` (as stored in a CDR or a database): digits only,
     /// no separators, 7 to 15 of them, the first not 0.
     public init(digits: String) throws(NumberingError) {
-        let scan = try Scanner.scan(digits.unicodeScalars, separators: .none)
+        let scan = try Scanner.scan(digits[...], separators: .none)
         if scan.sawPlus { throw .misplacedPlus }
-        self = try Scanner.finish(Scanner.Result(sawPlus: true, digits: scan.digits), allowInternationalPrefix: false)
+        self = try Scanner.finish(Scanner.Scan(sawPlus: true, digits: scan.digits), allowInternationalPrefix: false)
     }
 
     /// Validated by `Scanner.finish`.
@@ -115,7 +115,7 @@ public struct E164Number: Hashable, Sendable, CustomStringConvertible {
             if isTelURI { throw .localNumber }
             if hasPhoneContext(text[semicolon...]) { throw .localNumber }
         }
-        let scan = try Scanner.scan(number.unicodeScalars, separators: .visual)
+        let scan = try Scanner.scan(number, separators: .visual)
         return try Scanner.finish(scan, allowInternationalPrefix: !isTelURI)
     }
 
@@ -176,24 +176,47 @@ enum Scanner {
         }
     }
 
-    struct Result {
+    /// What `scan` found: whether a leading `+` was written, and the digits.
+    struct Scan {
         var sawPlus: Bool
         var digits: Digits
     }
 
     /// Reads `+`, digits and separators; throws at the first character that is none of them
-    /// and at a `+` that does not come first.
-    static func scan(_ scalars: some Sequence<Unicode.Scalar>, separators: Separators) throws(NumberingError) -> Result {
-        var result = Result(sawPlus: false, digits: Digits())
+    /// and at a `+` that does not come first. Works on the UTF-8 bytes in place (ASCII
+    /// directly, other scalars decoded), which is what keeps normalisation allocation-free.
+    static func scan(_ text: Substring, separators: Separators) throws(NumberingError) -> Scan {
+        if let result = text.utf8.withContiguousStorageIfAvailable({ scan(utf8: $0, separators: separators) }) {
+            return try result.get()
+        }
+        var contiguous = String(text)  // only a bridged, non-contiguous string gets here
+        contiguous.makeContiguousUTF8()
+        return try contiguous.utf8.withContiguousStorageIfAvailable { scan(utf8: $0, separators: separators) }!.get()
+    }
+
+    private static func scan(utf8 bytes: UnsafeBufferPointer<UInt8>, separators: Separators) -> Result<Scan, NumberingError> {
+        var result = Scan(sawPlus: false, digits: Digits())
         // Where the last "(" was, in digits, to drop a national trunk prefix written "(0)"
         // after the country code (`+44 (0)20 7946 0018`): it is not dialled from abroad.
         var digitsAtOpenBracket = -1
-        for scalar in scalars {
-            let v = scalar.value
+        var i = 0
+        while i < bytes.count {
+            let lead = bytes[i]
+            var v = UInt32(lead)
+            if lead < 0x80 {
+                i &+= 1
+            } else {
+                // Valid UTF-8 (it comes from a String): 2, 3 or 4 bytes by the lead byte.
+                let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+                guard i + length <= bytes.count else { return .failure(.invalidCharacter(.other)) }
+                v = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+                for k in 1..<length { v = v << 6 | UInt32(bytes[i + k] & 0x3F) }
+                i &+= length
+            }
             if v &- 0x30 < 10 {
                 result.digits.append(UInt8(truncatingIfNeeded: v &- 0x30))
             } else if v == 0x2B {  // +
-                if result.sawPlus || result.digits.count > 0 { throw .misplacedPlus }
+                if result.sawPlus || result.digits.count > 0 { return .failure(.misplacedPlus) }
                 result.sawPlus = true
             } else if isSeparator(v, separators) {
                 if separators == .dialled {
@@ -208,12 +231,11 @@ enum Scanner {
                         }
                     }
                 }
-                continue
             } else {
-                throw .invalidCharacter(kind(of: scalar))
+                return .failure(.invalidCharacter(kind(of: v)))
             }
         }
-        return result
+        return .success(result)
     }
 
     @inline(__always)
@@ -237,17 +259,17 @@ enum Scanner {
         }
     }
 
-    static func kind(of scalar: Unicode.Scalar) -> NumberingError.CharacterKind {
-        switch scalar {
-        case "*": .asterisk
-        case "#": .hash
-        default: scalar.properties.isAlphabetic ? .letter : .other
+    static func kind(of value: UInt32) -> NumberingError.CharacterKind {
+        switch value {
+        case 0x2A: .asterisk
+        case 0x23: .hash
+        default: (Unicode.Scalar(value)?.properties.isAlphabetic ?? false) ? .letter : .other
         }
     }
 
     /// Applies the rules after the characters: the international prefix, the country code,
     /// the length limits of ITU-T E.164.
-    static func finish(_ scan: Result, allowInternationalPrefix: Bool) throws(NumberingError) -> E164Number {
+    static func finish(_ scan: Scan, allowInternationalPrefix: Bool) throws(NumberingError) -> E164Number {
         let digits = scan.digits
         if digits.count == 0 { throw .empty }
         var offset = 0
