@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "SIPCore", targets: ["SIPCore"]),
         .library(name: "SIPTransaction", targets: ["SIPTransaction"]),
+        .library(name: "Numbering", targets: ["Numbering"]),
         // libosip2, exported only so that Benchmarks/ can measure against it; no Zvonok target uses it.
         .library(name: "COSIP", targets: ["COSIP"]),
         .executable(name: "zvonokd", targets: ["zvonokd"]),
@@ -40,6 +41,9 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Pure, imports nothing: E.164 normalisation, classification by prefix, longest-prefix tables.
+        // The prefix table is a data file shipped as a resource (copied verbatim), not code.
+        .target(name: "Numbering", resources: [.copy("Data")]),
         // libosip2 (Debian libosip2-dev): the conformance and speed oracle for tests and benchmarks only.
         .systemLibrary(
             name: "COSIP",
@@ -89,6 +93,7 @@ let package = Package(
         .executableTarget(name: "zvonokctl", dependencies: ["ZvonokCtlCommands"]),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "COSIP"], exclude: ["Fixtures"]),
         .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),
+        .testTarget(name: "NumberingTests", dependencies: ["Numbering"]),
         .testTarget(name: "SIPTransportTests", dependencies: ["SIPTransport", "SIPCore"]),
         .testTarget(name: "ZvonokConfigTests", dependencies: ["ZvonokConfig", "SIPCore"]),
         .testTarget(name: "ZvonokServerTests", dependencies: ["ZvonokServer", "SIPTransaction", "SIPTransport", "SIPCore"]),
