@@ -13,7 +13,7 @@
 /// `prefix` is 1 to 15 digits, unique in the file; `country` an ISO 3166-1 alpha-2 code in
 /// upper case (`ZZ` for non-geographic codes); `kind` one of `mobile`, `landline`, `any`;
 /// `description` printable ASCII. Lines starting with `#`, and blank lines, are comments.
-public struct NumberingPlan: Sendable {
+public struct NumberingPlan: Sendable, CustomStringConvertible {
     /// Prefix → class; `NumberClass.prefix` is the entry's own prefix.
     public let table: PrefixTable<NumberClass>
 
@@ -53,6 +53,9 @@ public struct NumberingPlan: Sendable {
 
     /// Every entry, in lexicographic order of the prefixes.
     public var classes: [NumberClass] { table.entries.map(\.value) }
+
+    /// A summary (`NumberingPlan(498 prefixes)`), not the whole table.
+    public var description: String { "NumberingPlan(\(count) prefixes)" }
 
     private static func parseEntry(_ line: Substring, lineNumber: Int) throws(NumberingPlanError) -> NumberClass {
         let fields = line.split(separator: "\t", omittingEmptySubsequences: false)

@@ -150,6 +150,11 @@ public struct PrefixTable<Value> {
 
 extension PrefixTable: Sendable where Value: Sendable {}
 
+extension PrefixTable: CustomStringConvertible {
+    /// A summary (`PrefixTable(498 prefixes, 640 nodes)`), not the whole table.
+    public var description: String { "PrefixTable(\(count) prefixes, \(nodeCount) nodes)" }
+}
+
 /// Why a prefix cannot go into a `PrefixTable`.
 public enum PrefixTableError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A character other than the ASCII digits 0-9.
