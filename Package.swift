@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "SIPCore", targets: ["SIPCore"]),
         .library(name: "SIPTransaction", targets: ["SIPTransaction"]),
+        .library(name: "Billing", targets: ["Billing"]),
         // libosip2, exported only so that Benchmarks/ can measure against it; no Zvonok target uses it.
         .library(name: "COSIP", targets: ["COSIP"]),
         .executable(name: "zvonokd", targets: ["zvonokd"]),
@@ -36,6 +37,10 @@ let package = Package(
             name: "COSIP",
             providers: [.apt(["libosip2-dev"])]
         ),
+        // Pure: money as integer minor units, tariffs and increments, trial minutes, free directions,
+        // credit reservations and settlement (RFC 4006-style), the ledger, CDRs; declares `LedgerStore`.
+        // Will import `Numbering` once it lands; until then it takes already-normalised E.164 digits.
+        .target(name: "Billing"),
         // I/O edge: UDP and TCP sockets on Dispatch, the connection table, RFC 3581.
         .target(name: "SIPTransport", dependencies: ["SIPCore"]),
         // The configuration model, loading (YAML file + ZVONOK_ environment) and validation.
@@ -76,6 +81,7 @@ let package = Package(
         .executableTarget(name: "zvonokctl", dependencies: ["ZvonokCtlCommands"]),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "COSIP"], exclude: ["Fixtures"]),
         .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),
+        .testTarget(name: "BillingTests", dependencies: ["Billing"]),
         .testTarget(name: "SIPTransportTests", dependencies: ["SIPTransport", "SIPCore"]),
         .testTarget(name: "ZvonokConfigTests", dependencies: ["ZvonokConfig", "SIPCore"]),
         .testTarget(name: "ZvonokServerTests", dependencies: ["ZvonokServer", "SIPTransaction", "SIPTransport", "SIPCore"]),
