@@ -50,9 +50,8 @@ public enum TariffCSV {
         currency: CurrencyCode = .rub,
         utcOffsetSeconds: Int32 = TariffPlan.moscowUTCOffsetSeconds
     ) throws(TariffCSVError) -> [Rate] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            line.hasSuffix("\r") ? line.dropLast() : line
-        }
+        // "\r\n" is one Character in Swift, so split on all three line ends.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
         if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = first.dropFirst() }
         guard lines.count <= maximumLines + 1 else { throw TariffCSVError(line: maximumLines + 2, message: "more than \(maximumLines) lines") }
         guard let headerLine = lines.first, !headerLine.allSatisfy(\.isWhitespace) else {
