@@ -26,7 +26,7 @@ import Testing
         try book.verifyInvariants()
     }
 
-    @Test func amountsOutOfRangeAreRefused() {
+    @Test func amountsOutOfRangeAreRefused() throws {
         let book = AccountBook(account: alice)
         for amount: Int64 in [0, -1, AccountBook.maximumAmountMinor + 1] {
             #expect(throws: LedgerError.invalidAmount(amount)) { try book.topUp(externalPaymentID: "x", amountMinor: amount, at: now) }
@@ -40,7 +40,7 @@ import Testing
         h.topUp(1_000, id: "p")
         try h.book.apply(try h.book.adjustment(amountMinor: 250, reason: "goodwill", at: now).entries)
         #expect(h.book.balanceMinor == 1_250)
-        _ = h.granted(Fixture.moscowLandline)   // holds 500
+        _ = try h.granted(Fixture.moscowLandline)   // holds 500
         #expect(h.book.availableMinor == 750)
         #expect(throws: LedgerError.insufficientCredit(LedgerEntryID(account: alice, sequence: 4), availableMinor: 750, requestedMinor: 751)) {
             try h.book.adjustment(amountMinor: -751, reason: "chargeback", at: now)
@@ -65,7 +65,7 @@ import Testing
     @Test func settlementEntriesAreChecked() throws {
         var h = Harness()
         h.topUp(1_000, id: "p")
-        let reservation = h.granted(Fixture.moscowLandline)      // hold 500
+        let reservation = try h.granted(Fixture.moscowLandline)      // hold 500
         let settle = try h.control.settle(h.book, reservation: reservation.id, answeredAt: now, endedAt: now.adding(seconds: 60), reason: .callerHungUp)
         let charge = settle.entries[0]
         let release = settle.entries[1]
@@ -91,8 +91,8 @@ import Testing
     @Test func aReplayedLedgerIsTheSameBook() throws {
         var h = Harness(plan: Fixture.trialPlan())
         h.topUp(5_000, id: "p")
-        let a = h.granted(Fixture.moscowLandline)
-        let b = h.granted(Fixture.russianMobile)
+        let a = try h.granted(Fixture.moscowLandline)
+        let b = try h.granted(Fixture.russianMobile)
         _ = h.renew(b, used: 280, at: now.adding(seconds: 280))
         _ = h.settle(a, answeredAt: now, endedAt: now.adding(seconds: 120))
         let reloaded = try AccountBook(account: alice, replaying: h.book.entries)

@@ -44,7 +44,7 @@ import Testing
     @Test func settleIsIdempotent() throws {
         var h = Harness()
         h.topUp(10_000, id: "pay-1")
-        let reservation = h.granted(Fixture.moscowLandline)
+        let reservation = try h.granted(Fixture.moscowLandline)
         let first = h.settle(reservation, answeredAt: start, endedAt: start.adding(seconds: 100))
         let before = h.book
         let again = try h.control.settle(h.book, reservation: reservation.id, answeredAt: start, endedAt: start.adding(seconds: 250), reason: .failed("retry"))
@@ -56,10 +56,10 @@ import Testing
         #expect(throws: LedgerError.self) { var copy = h.book; try copy.apply(Array(replay)) }
     }
 
-    @Test func unansweredCallsCostNothing() {
+    @Test func unansweredCallsCostNothing() throws {
         var h = Harness()
         h.topUp(1_000, id: "p")
-        let reservation = h.granted(Fixture.russianMobile)
+        let reservation = try h.granted(Fixture.russianMobile)
         let settlement = h.settle(reservation, answeredAt: nil, endedAt: start.adding(seconds: 20), reason: .unanswered(statusCode: 486))
         #expect(settlement.chargedMinor == 0)
         #expect(settlement.releasedMinor == reservation.amountMinor)
@@ -68,10 +68,10 @@ import Testing
         #expect(h.book.balanceMinor == 1_000)
     }
 
-    @Test func connectionFeeIsHeldAndChargedOnce() {
+    @Test func connectionFeeIsHeldAndChargedOnce() throws {
         var h = Harness()
         h.topUp(10_000, id: "p")
-        let reservation = h.granted(Fixture.russianMobile)
+        let reservation = try h.granted(Fixture.russianMobile)
         #expect(reservation.amountMinor == 50 + 1_500)    // fee + 300 s at 3.00/min
         let renewal = h.renew(reservation, used: 290, at: start.adding(seconds: 295))
         guard case .extended(let extended) = renewal else { Issue.record("\(renewal)"); return }
@@ -81,10 +81,10 @@ import Testing
         #expect(h.book.balanceMinor == 10_000 - 1_855)
     }
 
-    @Test func aSmallBalanceGrantsOnlyWhatItCovers() {
+    @Test func aSmallBalanceGrantsOnlyWhatItCovers() throws {
         var h = Harness()
         h.topUp(50, id: "p")
-        let reservation = h.granted(Fixture.moscowLandline)
+        let reservation = try h.granted(Fixture.moscowLandline)
         #expect(reservation.grantedSeconds == 30)         // ceil(30 × 100 / 60) = 50
         #expect(reservation.amountMinor == 50)
         #expect(h.renew(reservation, used: 25, at: start.adding(seconds: 25)) == .end(afterSeconds: 30))
@@ -94,10 +94,10 @@ import Testing
         #expect(h.authorize(Fixture.moscowLandline) == .refused(code: .paymentRequired, reason: "Payment Required: top up your balance"))
     }
 
-    @Test func neverChargesMoreThanReservedWhenACallOverruns() {
+    @Test func neverChargesMoreThanReservedWhenACallOverruns() throws {
         var h = Harness()
         h.topUp(50, id: "p")
-        let reservation = h.granted(Fixture.moscowLandline)
+        let reservation = try h.granted(Fixture.moscowLandline)
         let settlement = h.settle(reservation, answeredAt: start, endedAt: start.adding(seconds: 45), reason: .creditExhausted)
         #expect(settlement.chargedMinor == 50)            // 45 s would be 75; the hold was 50
         #expect(settlement.record.durationSeconds == 45)
@@ -105,10 +105,10 @@ import Testing
         #expect(h.book.balanceMinor == 0)
     }
 
-    @Test func renewalsAddSlicesUntilTheMoneyRunsOut() {
+    @Test func renewalsAddSlicesUntilTheMoneyRunsOut() throws {
         var h = Harness()
         h.topUp(1_100, id: "p")
-        var reservation = h.granted(Fixture.moscowLandline)
+        var reservation = try h.granted(Fixture.moscowLandline)
         var granted: [Int64] = [reservation.grantedSeconds]
         var now = start
         while case .extended(let next) = h.renew(reservation, used: reservation.grantedSeconds - 10, at: now.adding(seconds: reservation.grantedSeconds - 10)) {
@@ -124,16 +124,16 @@ import Testing
         #expect(h.book.balanceMinor == 0)
     }
 
-    @Test func callsEndAtTheMaximumDuration() {
+    @Test func callsEndAtTheMaximumDuration() throws {
         var h = Harness(settings: CreditControlSettings(sliceSeconds: 300, maximumCallSeconds: 600))
         h.topUp(1_000_000, id: "p")
-        let reservation = h.granted(Fixture.moscowLandline)
+        let reservation = try h.granted(Fixture.moscowLandline)
         guard case .extended(let extended) = h.renew(reservation, used: 290, at: start) else { Issue.record("no extension"); return }
         #expect(extended.grantedSeconds == 600)
         #expect(h.renew(extended, used: 590, at: start) == .end(afterSeconds: 600))
     }
 
-    @Test func refusals() {
+    @Test func refusals() throws {
         var h = Harness(plan: Fixture.paidPlan(barred: ["7809"]), settings: CreditControlSettings(maximumConcurrentCalls: 2))
         #expect(h.authorize(Fixture.moscowLandline) == .refused(code: .paymentRequired, reason: "Payment Required: top up your balance"))
         #expect(h.authorize(.incomplete(dialled: "1112233", reason: "Address Incomplete: dial the full international number, e.g. +74951112233"))
@@ -143,17 +143,17 @@ import Testing
         h.topUp(100, id: "p")
         // 60/60 at 1.20: the first minute costs 1.20, more than the 1.00 available.
         #expect(h.authorize(Fixture.tverLandline) == .refused(code: .paymentRequired, reason: "Payment Required: the balance does not cover the first 60 s at 1.20 RUB per minute"))
-        let first = h.granted(Fixture.moscowLandline)      // holds all 1.00 for 60 s
+        let first = try h.granted(Fixture.moscowLandline)      // holds all 1.00 for 60 s
         #expect(first.grantedSeconds == 60)
         #expect(h.authorize(Fixture.moscowLandline) == .refused(code: .paymentRequired, reason: "Payment Required: your balance is held by calls in progress"))
         h.topUp(10_000, id: "q")
-        _ = h.granted(Fixture.moscowLandline)
+        _ = try h.granted(Fixture.moscowLandline)
         #expect(h.authorize(Fixture.moscowLandline) == .refused(code: .forbidden, reason: "Forbidden: too many calls in progress (at most 2)"))
         #expect(h.authorize(Fixture.moscowLandline).grantedSeconds == nil)
         #expect(RefusalCode.paymentRequired.rawValue == 402 && RefusalCode.forbidden.rawValue == 403 && RefusalCode.addressIncomplete.rawValue == 484)
     }
 
-    @Test func refusalsWriteNothing() {
+    @Test func refusalsWriteNothing() throws {
         let h = Harness()
         let decision = h.control.authorize(h.book, plan: h.plan, caller: "alice", dialled: Fixture.moscowLandline, at: start)
         #expect(decision.entries.isEmpty)
@@ -162,7 +162,7 @@ import Testing
     @Test func renewAndSettleOfUnknownOrSettledReservations() throws {
         var h = Harness()
         h.topUp(1_000, id: "p")
-        let reservation = h.granted(Fixture.moscowLandline)
+        let reservation = try h.granted(Fixture.moscowLandline)
         let stranger = ReservationID(openingEntry: LedgerEntryID(account: AccountID("alice"), sequence: 99))
         #expect(throws: CreditControlError.unknownReservation(stranger)) { try h.control.renew(h.book, reservation: stranger, usedSeconds: 0, at: start) }
         #expect(throws: CreditControlError.unknownReservation(stranger)) {

@@ -23,7 +23,7 @@ import Testing
 
     @Test func anUncappedFreeCallRenewsFreeUntilTheMaximumDuration() throws {
         var h = Harness(plan: try ExampleTariffs.providerPlan(freeFrom: Fixture.october1), settings: CreditControlSettings(sliceSeconds: 300, maximumCallSeconds: 900))
-        var reservation = h.granted(Fixture.moscowLandline)
+        var reservation = try h.granted(Fixture.moscowLandline)
         var count = 0
         while case .extended(let next) = h.renew(reservation, used: reservation.grantedSeconds, at: Fixture.noon) {
             reservation = next
@@ -41,15 +41,15 @@ import Testing
     @Test func theDailyCapLimitsConcurrentAndSuccessiveCalls() throws {
         var h = Harness(plan: try ExampleTariffs.providerPlan(freeFrom: Fixture.october1, dailyCapMinutes: 10))
         let now = Fixture.noon
-        let a = h.granted(Fixture.moscowLandline, at: now)
-        let b = h.granted(Fixture.kazanLandline, at: now)
+        let a = try h.granted(Fixture.moscowLandline, at: now)
+        let b = try h.granted(Fixture.kazanLandline, at: now)
         #expect(a.grantedSeconds == 300 && b.grantedSeconds == 300)
         #expect(h.authorize(Fixture.moscowLandline, at: now) == .refused(code: .paymentRequired, reason: "Payment Required: top up your balance"))
         _ = h.settle(a, answeredAt: now, endedAt: now.adding(seconds: 250))
         _ = h.settle(b, answeredAt: now, endedAt: now.adding(seconds: 250))
         let day = Fixture.october1.daysSinceEpoch
         #expect(h.book.freeSecondsUsed(direction: "Provider promotion", localDay: day) == 500)
-        #expect(h.granted(Fixture.moscowLandline, at: now.adding(seconds: 300)).grantedSeconds == 100)
+        #expect(try h.granted(Fixture.moscowLandline, at: now.adding(seconds: 300)).grantedSeconds == 100)
     }
 
     @Test func daysAreCountedInThePlansZoneAcrossMidnight() throws {
@@ -59,7 +59,7 @@ import Testing
         let day2 = october2.daysSinceEpoch
         // 23:50 MSK on 1 October: a 20-minute call; its free part counts on 1 October even after midnight.
         let lateEvening = Fixture.time(Fixture.october1, 23, 50)
-        var reservation = h.granted(Fixture.moscowLandline, at: lateEvening)
+        var reservation = try h.granted(Fixture.moscowLandline, at: lateEvening)
         guard case .extended(let extended) = h.renew(reservation, used: 295, at: lateEvening.adding(seconds: 295)) else { Issue.record("no extension"); return }
         reservation = extended
         #expect(reservation.grantedSeconds == 600)
@@ -74,13 +74,13 @@ import Testing
         // 00:00 MSK on 2 October (21:00 UTC on 1 October): a fresh day.
         let midnight = Fixture.time(october2, 0, 0)
         #expect(midnight.unixSeconds == BillingTime(october2, utcOffsetSeconds: 0).unixSeconds - 3 * 3600)
-        let next = h.granted(Fixture.moscowLandline, at: midnight)
+        let next = try h.granted(Fixture.moscowLandline, at: midnight)
         #expect(next.grantedSeconds == 300)
         _ = h.settle(next, answeredAt: midnight, endedAt: midnight.adding(seconds: 400))
         #expect(h.book.freeSecondsUsed(direction: "Provider promotion", localDay: day2) == 300)
         // UTC midnight (03:00 MSK on 2 October) is the same Moscow day: 300 s remain, not 600.
         let utcMidnight = BillingTime(october2, utcOffsetSeconds: 0)
-        #expect(h.granted(Fixture.moscowLandline, at: utcMidnight).grantedSeconds == 300)
+        #expect(try h.granted(Fixture.moscowLandline, at: utcMidnight).grantedSeconds == 300)
         #expect(h.authorize(Fixture.moscowLandline, at: utcMidnight).reservation == nil)
     }
 
@@ -88,16 +88,16 @@ import Testing
         let direction = FreeDirection(name: "Moscow", prefixes: ["7495"], firstDate: Fixture.october1, dailyCapMinutes: 1)
         var h = Harness(plan: try TariffPlan(name: "UTC", rates: Fixture.rates, freeDirections: [direction], utcOffsetSeconds: 0))
         let evening = BillingTime(Fixture.date(2025, 10, 2), utcOffsetSeconds: 0).adding(seconds: -60)   // 23:59 UTC
-        let first = h.granted(Fixture.moscowLandline, at: evening)
+        let first = try h.granted(Fixture.moscowLandline, at: evening)
         _ = h.settle(first, answeredAt: evening, endedAt: evening.adding(seconds: 60))
         #expect(h.authorize(Fixture.moscowLandline, at: evening.adding(seconds: 59)).reservation == nil)
-        #expect(h.granted(Fixture.moscowLandline, at: evening.adding(seconds: 60)).grantedSeconds == 60)
+        #expect(try h.granted(Fixture.moscowLandline, at: evening.adding(seconds: 60)).grantedSeconds == 60)
     }
 
     @Test func afterTheCapTheCallGoesOnPaidWithABalance() throws {
         var h = Harness(plan: try ExampleTariffs.messengerPlan(freeFrom: Fixture.october1, dailyCapMinutes: 1))
         h.topUp(1_000, id: "p")
-        let reservation = h.granted(Fixture.moscowLandline)
+        let reservation = try h.granted(Fixture.moscowLandline)
         #expect(reservation.grantedSeconds == 60)
         guard case .extended(let extended) = h.renew(reservation, used: 55, at: Fixture.noon) else { Issue.record("no paid extension"); return }
         #expect(extended.paidSeconds == 300)

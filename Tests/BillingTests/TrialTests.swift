@@ -5,7 +5,7 @@ import Testing
 @Suite struct TrialTests {
     let start = Fixture.noon
 
-    @Test func russianLandlinesAreFreeOnTheTrialMobilesAreNot() {
+    @Test func russianLandlinesAreFreeOnTheTrialMobilesAreNot() throws {
         var h = Harness(plan: Fixture.trialPlan(minutes: 10))
         let authorization = h.authorize(Fixture.moscowLandline)
         guard case .free(.trial, let reservation) = authorization else { Issue.record("\(authorization)"); return }
@@ -17,21 +17,21 @@ import Testing
         #expect(h.plan.name == "Пробный")
     }
 
-    @Test func concurrentTrialCallsCannotHoldMoreThanTheMinutesLeft() {
+    @Test func concurrentTrialCallsCannotHoldMoreThanTheMinutesLeft() throws {
         var h = Harness(plan: Fixture.trialPlan(minutes: 10))
-        let a = h.granted(Fixture.moscowLandline)
-        let b = h.granted(Fixture.kazanLandline)
+        let a = try h.granted(Fixture.moscowLandline)
+        let b = try h.granted(Fixture.kazanLandline)
         #expect(a.grantedSeconds + b.grantedSeconds == 600)
         #expect(h.authorize(Fixture.tverLandline) == .refused(code: .paymentRequired, reason: "Payment Required: trial minutes used up, top up your balance"))
         _ = h.settle(a, answeredAt: start, endedAt: start.adding(seconds: 100))
         #expect(h.book.trialUsedSeconds == 100)
         // 600 − 100 used − 300 held by b.
-        #expect(h.granted(Fixture.tverLandline).grantedSeconds == 200)
+        #expect(try h.granted(Fixture.tverLandline).grantedSeconds == 200)
     }
 
-    @Test func theTrialEndsAtTheLimitMidCallWithoutABalance() {
+    @Test func theTrialEndsAtTheLimitMidCallWithoutABalance() throws {
         var h = Harness(plan: Fixture.trialPlan(minutes: 5))
-        let reservation = h.granted(Fixture.tverLandline)
+        let reservation = try h.granted(Fixture.tverLandline)
         #expect(reservation.grantedSeconds == 300)
         #expect(h.renew(reservation, used: 290, at: start.adding(seconds: 290)) == .end(afterSeconds: 300))
         let settlement = h.settle(reservation, answeredAt: start, endedAt: start.adding(seconds: 300), reason: .creditExhausted)
@@ -42,10 +42,10 @@ import Testing
         #expect(h.authorize(Fixture.tverLandline) == .refused(code: .paymentRequired, reason: "Payment Required: trial minutes used up, top up your balance"))
     }
 
-    @Test func theTrialCallGoesOnPaidAfterTheLimitWithAPositiveBalance() {
+    @Test func theTrialCallGoesOnPaidAfterTheLimitWithAPositiveBalance() throws {
         var h = Harness(plan: Fixture.trialPlan(minutes: 5))
         h.topUp(1_000, id: "p")
-        let reservation = h.granted(Fixture.tverLandline)
+        let reservation = try h.granted(Fixture.tverLandline)
         #expect(reservation.amountMinor == 0)
         guard case .extended(let extended) = h.renew(reservation, used: 290, at: start.adding(seconds: 290)) else { Issue.record("no paid extension"); return }
         #expect(extended.allowanceSeconds == 300)
@@ -64,22 +64,22 @@ import Testing
         guard case .paid = h.authorize(Fixture.tverLandline) else { Issue.record("expected paid"); return }
     }
 
-    @Test func aTrialCallEndingBeforeTheLimitUsesOnlyItsSeconds() {
+    @Test func aTrialCallEndingBeforeTheLimitUsesOnlyItsSeconds() throws {
         var h = Harness(plan: Fixture.trialPlan(minutes: 2))
-        let reservation = h.granted(Fixture.moscowLandline)
+        let reservation = try h.granted(Fixture.moscowLandline)
         #expect(reservation.grantedSeconds == 120)
         _ = h.settle(reservation, answeredAt: start.adding(seconds: 3), endedAt: start.adding(seconds: 48))
         #expect(h.book.trialUsedSeconds == 45)
         #expect(h.book.remainingSeconds(of: .trial(limitSeconds: 120)) == 75)
         // Unanswered trial calls use nothing.
-        let unanswered = h.granted(Fixture.moscowLandline)
+        let unanswered = try h.granted(Fixture.moscowLandline)
         _ = h.settle(unanswered, answeredAt: nil, endedAt: start.adding(seconds: 60), reason: .unanswered(statusCode: 480))
         #expect(h.book.trialUsedSeconds == 45)
     }
 
     @Test func trialStateSurvivesAReplayOfTheLedger() throws {
         var h = Harness(plan: Fixture.trialPlan(minutes: 10))
-        let reservation = h.granted(Fixture.moscowLandline)
+        let reservation = try h.granted(Fixture.moscowLandline)
         _ = h.settle(reservation, answeredAt: start, endedAt: start.adding(seconds: 200))
         let reloaded = try AccountBook(account: h.book.account, replaying: h.book.entries)
         #expect(reloaded.trialUsedSeconds == 200)

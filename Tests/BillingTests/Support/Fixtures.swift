@@ -114,12 +114,8 @@ struct Harness {
     }
 
     /// Authorises, expecting a grant.
-    mutating func granted(_ dialled: DialledNumber, at instant: BillingTime = Fixture.noon, sourceLocation: SourceLocation = #_sourceLocation) -> Reservation {
+    mutating func granted(_ dialled: DialledNumber, at instant: BillingTime = Fixture.noon, sourceLocation: SourceLocation = #_sourceLocation) throws -> Reservation {
         let authorization = authorize(dialled, at: instant)
-        guard let reservation = authorization.reservation else {
-            Issue.record("expected a grant, got \(authorization)", sourceLocation: sourceLocation)
-            preconditionFailure()
-        }
-        return reservation
+        return try #require(authorization.reservation, "expected a grant, got \(authorization)", sourceLocation: sourceLocation)
     }
 }
