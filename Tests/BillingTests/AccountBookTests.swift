@@ -37,7 +37,7 @@ import Testing
 
     @Test func adjustmentsCreditAndDebitButNeverBelowAvailable() throws {
         var h = Harness()
-        h.topUp(1_000, id: "p")
+        try h.topUp(1_000, id: "p")
         try h.book.apply(try h.book.adjustment(amountMinor: 250, reason: "goodwill", at: now).entries)
         #expect(h.book.balanceMinor == 1_250)
         _ = try h.granted(Fixture.moscowLandline)   // holds 500
@@ -64,7 +64,7 @@ import Testing
 
     @Test func settlementEntriesAreChecked() throws {
         var h = Harness()
-        h.topUp(1_000, id: "p")
+        try h.topUp(1_000, id: "p")
         let reservation = try h.granted(Fixture.moscowLandline)      // hold 500
         let settle = try h.control.settle(h.book, reservation: reservation.id, answeredAt: now, endedAt: now.adding(seconds: 60), reason: .callerHungUp)
         let charge = settle.entries[0]
@@ -90,11 +90,11 @@ import Testing
 
     @Test func aReplayedLedgerIsTheSameBook() throws {
         var h = Harness(plan: Fixture.trialPlan())
-        h.topUp(5_000, id: "p")
+        try h.topUp(5_000, id: "p")
         let a = try h.granted(Fixture.moscowLandline)
         let b = try h.granted(Fixture.russianMobile)
-        _ = h.renew(b, used: 280, at: now.adding(seconds: 280))
-        _ = h.settle(a, answeredAt: now, endedAt: now.adding(seconds: 120))
+        _ = try h.renew(b, used: 280, at: now.adding(seconds: 280))
+        _ = try h.settle(a, answeredAt: now, endedAt: now.adding(seconds: 120))
         let reloaded = try AccountBook(account: alice, replaying: h.book.entries)
         #expect(reloaded == h.book)
         #expect(reloaded.balanceMinor == h.book.balanceMinor)

@@ -17,7 +17,7 @@ import Testing
         var rng = SplitMix64(seed: seed)
         var h = Harness(settings: CreditControlSettings(sliceSeconds: 60, maximumCallSeconds: 3600, maximumConcurrentCalls: 8))
         let balance: Int64 = 1_000
-        h.topUp(balance, id: "the-only-payment")
+        try h.topUp(balance, id: "the-only-payment")
         var calls = Array(repeating: Call(callsLeft: 3), count: 30)
         var now = Fixture.noon
         var charged: Int64 = 0
@@ -48,10 +48,10 @@ import Testing
                 if talked >= planned || talked >= reservation.grantedSeconds {
                     // Hung up, or cut by the B2BUA at the end of the grant.
                     let end = answeredAt.adding(seconds: min(planned, reservation.grantedSeconds))
-                    charged += h.settle(reservation, answeredAt: answeredAt, endedAt: max(end, answeredAt)).chargedMinor
+                    charged += try h.settle(reservation, answeredAt: answeredAt, endedAt: max(end, answeredAt)).chargedMinor
                     calls[index].state = .idle
                 } else if talked >= reservation.grantedSeconds - 10 {
-                    if case .extended(let extended) = h.renew(reservation, used: talked, at: now) {
+                    if case .extended(let extended) = try h.renew(reservation, used: talked, at: now) {
                         calls[index].state = .talking(extended, answeredAt: answeredAt, plannedSeconds: planned)
                     }
                 }

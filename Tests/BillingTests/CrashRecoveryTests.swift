@@ -6,13 +6,13 @@ import Testing
 
     @Test func openReservationsAreSettledFromWhatIsKnown() throws {
         var h = Harness(plan: Fixture.trialPlan(minutes: 10))
-        h.topUp(10_000, id: "p")
+        try h.topUp(10_000, id: "p")
         let known = try h.granted(Fixture.russianMobile)              // hold 1550
         let reported = try h.granted(Fixture.number("74951234567"))     // Moscow landline class unknown → paid, hold 500
         let silent = try h.granted(Fixture.china)                       // hold: 300 s at 6.00 = 3000
         let trial = try h.granted(Fixture.moscowLandline)               // trial, no money
-        guard case .extended(let renewed) = h.renew(reported, used: 250, at: start.adding(seconds: 260)) else { Issue.record("no renewal"); return }
-        guard case .extended(let trialRenewed) = h.renew(trial, used: 280, at: start.adding(seconds: 290)) else { Issue.record("no trial renewal"); return }
+        guard case .extended(let renewed) = try h.renew(reported, used: 250, at: start.adding(seconds: 260)) else { Issue.record("no renewal"); return }
+        guard case .extended(let trialRenewed) = try h.renew(trial, used: 280, at: start.adding(seconds: 290)) else { Issue.record("no trial renewal"); return }
         #expect(renewed.amountMinor == 1_000)
         #expect(trialRenewed.allowanceSeconds == 600)
         let balanceBefore = h.book.balanceMinor
@@ -49,7 +49,7 @@ import Testing
 
     @Test func evidenceBeyondTheHoldIsCappedAtTheHold() throws {
         var h = Harness()
-        h.topUp(50, id: "p")
+        try h.topUp(50, id: "p")
         let reservation = try h.granted(Fixture.moscowLandline)        // 30 s for 0.50
         let recovery = CrashRecovery.recover(h.book, evidence: [reservation.id: .ended(answeredAt: start, endedAt: start.adding(seconds: 5_000))],
                                              creditControl: h.control, at: start)

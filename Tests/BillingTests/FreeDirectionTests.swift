@@ -25,14 +25,14 @@ import Testing
         var h = Harness(plan: try ExampleTariffs.providerPlan(freeFrom: Fixture.october1), settings: CreditControlSettings(sliceSeconds: 300, maximumCallSeconds: 900))
         var reservation = try h.granted(Fixture.moscowLandline)
         var count = 0
-        while case .extended(let next) = h.renew(reservation, used: reservation.grantedSeconds, at: Fixture.noon) {
+        while case .extended(let next) = try h.renew(reservation, used: reservation.grantedSeconds, at: Fixture.noon) {
             reservation = next
             count += 1
         }
         #expect(count == 2)
         #expect(reservation.grantedSeconds == 900)
         #expect(reservation.amountMinor == 0)
-        let settlement = h.settle(reservation, answeredAt: Fixture.noon, endedAt: Fixture.noon.adding(seconds: 900))
+        let settlement = try h.settle(reservation, answeredAt: Fixture.noon, endedAt: Fixture.noon.adding(seconds: 900))
         #expect(settlement.chargedMinor == 0)
         #expect(settlement.record.category == .free(direction: "Provider promotion"))
         #expect(settlement.record.freeSeconds == 900)
@@ -45,8 +45,8 @@ import Testing
         let b = try h.granted(Fixture.kazanLandline, at: now)
         #expect(a.grantedSeconds == 300 && b.grantedSeconds == 300)
         #expect(h.authorize(Fixture.moscowLandline, at: now) == .refused(code: .paymentRequired, reason: "Payment Required: top up your balance"))
-        _ = h.settle(a, answeredAt: now, endedAt: now.adding(seconds: 250))
-        _ = h.settle(b, answeredAt: now, endedAt: now.adding(seconds: 250))
+        _ = try h.settle(a, answeredAt: now, endedAt: now.adding(seconds: 250))
+        _ = try h.settle(b, answeredAt: now, endedAt: now.adding(seconds: 250))
         let day = Fixture.october1.daysSinceEpoch
         #expect(h.book.freeSecondsUsed(direction: "Provider promotion", localDay: day) == 500)
         #expect(try h.granted(Fixture.moscowLandline, at: now.adding(seconds: 300)).grantedSeconds == 100)
@@ -60,12 +60,12 @@ import Testing
         // 23:50 MSK on 1 October: a 20-minute call; its free part counts on 1 October even after midnight.
         let lateEvening = Fixture.time(Fixture.october1, 23, 50)
         var reservation = try h.granted(Fixture.moscowLandline, at: lateEvening)
-        guard case .extended(let extended) = h.renew(reservation, used: 295, at: lateEvening.adding(seconds: 295)) else { Issue.record("no extension"); return }
+        guard case .extended(let extended) = try h.renew(reservation, used: 295, at: lateEvening.adding(seconds: 295)) else { Issue.record("no extension"); return }
         reservation = extended
         #expect(reservation.grantedSeconds == 600)
         // After midnight, the cap of the call's day is used up and there is no balance: end.
-        #expect(h.renew(reservation, used: 595, at: lateEvening.adding(seconds: 595)) == .end(afterSeconds: 600))
-        _ = h.settle(reservation, answeredAt: lateEvening, endedAt: lateEvening.adding(seconds: 600), reason: .creditExhausted)
+        #expect(try h.renew(reservation, used: 595, at: lateEvening.adding(seconds: 595)) == .end(afterSeconds: 600))
+        _ = try h.settle(reservation, answeredAt: lateEvening, endedAt: lateEvening.adding(seconds: 600), reason: .creditExhausted)
         #expect(h.book.freeSecondsUsed(direction: "Provider promotion", localDay: day1) == 600)
         #expect(h.book.freeSecondsUsed(direction: "Provider promotion", localDay: day2) == 0)
 
@@ -76,7 +76,7 @@ import Testing
         #expect(midnight.unixSeconds == BillingTime(october2, utcOffsetSeconds: 0).unixSeconds - 3 * 3600)
         let next = try h.granted(Fixture.moscowLandline, at: midnight)
         #expect(next.grantedSeconds == 300)
-        _ = h.settle(next, answeredAt: midnight, endedAt: midnight.adding(seconds: 400))
+        _ = try h.settle(next, answeredAt: midnight, endedAt: midnight.adding(seconds: 400))
         #expect(h.book.freeSecondsUsed(direction: "Provider promotion", localDay: day2) == 300)
         // UTC midnight (03:00 MSK on 2 October) is the same Moscow day: 300 s remain, not 600.
         let utcMidnight = BillingTime(october2, utcOffsetSeconds: 0)
@@ -89,20 +89,20 @@ import Testing
         var h = Harness(plan: try TariffPlan(name: "UTC", rates: Fixture.rates, freeDirections: [direction], utcOffsetSeconds: 0))
         let evening = BillingTime(Fixture.date(2025, 10, 2), utcOffsetSeconds: 0).adding(seconds: -60)   // 23:59 UTC
         let first = try h.granted(Fixture.moscowLandline, at: evening)
-        _ = h.settle(first, answeredAt: evening, endedAt: evening.adding(seconds: 60))
+        _ = try h.settle(first, answeredAt: evening, endedAt: evening.adding(seconds: 60))
         #expect(h.authorize(Fixture.moscowLandline, at: evening.adding(seconds: 59)).reservation == nil)
         #expect(try h.granted(Fixture.moscowLandline, at: evening.adding(seconds: 60)).grantedSeconds == 60)
     }
 
     @Test func afterTheCapTheCallGoesOnPaidWithABalance() throws {
         var h = Harness(plan: try ExampleTariffs.messengerPlan(freeFrom: Fixture.october1, dailyCapMinutes: 1))
-        h.topUp(1_000, id: "p")
+        try h.topUp(1_000, id: "p")
         let reservation = try h.granted(Fixture.moscowLandline)
         #expect(reservation.grantedSeconds == 60)
-        guard case .extended(let extended) = h.renew(reservation, used: 55, at: Fixture.noon) else { Issue.record("no paid extension"); return }
+        guard case .extended(let extended) = try h.renew(reservation, used: 55, at: Fixture.noon) else { Issue.record("no paid extension"); return }
         #expect(extended.paidSeconds == 300)
         #expect(extended.amountMinor == 475)             // 300 s at 0.95, 1/1
-        let settlement = h.settle(extended, answeredAt: Fixture.noon, endedAt: Fixture.noon.adding(seconds: 90))
+        let settlement = try h.settle(extended, answeredAt: Fixture.noon, endedAt: Fixture.noon.adding(seconds: 90))
         #expect(settlement.record.freeSeconds == 60)
         #expect(settlement.record.billedSeconds == 30)
         #expect(settlement.chargedMinor == 48)           // ceil(30 × 95 / 60) = 47.5 → 48

@@ -2,7 +2,7 @@ import Testing
 @testable import Billing
 
 @Suite struct MoneyTests {
-    @Test func formatsMajorDotMinorAndCode() {
+    @Test func formatsMajorDotMinorAndCode() throws {
         #expect(Money(amountMinor: 1234).description == "12.34 RUB")
         #expect(Money(amountMinor: 5).description == "0.05 RUB")
         #expect(Money(amountMinor: -5).description == "-0.05 RUB")
@@ -12,7 +12,7 @@ import Testing
         #expect(Money(amountMinor: .min).description == "-92233720368547758.08 RUB")
     }
 
-    @Test func arithmeticAndOrderWithinACurrency() {
+    @Test func arithmeticAndOrderWithinACurrency() throws {
         let a = Money(amountMinor: 150)
         let b = Money(amountMinor: 45)
         #expect((a + b).amountMinor == 195)
@@ -25,7 +25,7 @@ import Testing
         #expect(Money(amountMinor: 1, currency: .usd) != Money(amountMinor: 1, currency: .rub))
     }
 
-    @Test func parsesDecimalAmountsExactly() {
+    @Test func parsesDecimalAmountsExactly() throws {
         #expect(Money.parse("1.50")?.amountMinor == 150)
         #expect(Money.parse("1.5")?.amountMinor == 150)
         #expect(Money.parse("12")?.amountMinor == 1200)
@@ -39,7 +39,7 @@ import Testing
 }
 
 @Suite struct BillingTimeTests {
-    @Test func civilDatesMatchTheUnixCalendar() {
+    @Test func civilDatesMatchTheUnixCalendar() throws {
         // date -u -d 2025-10-01 +%s = 1759276800
         #expect(Fixture.october1.daysSinceEpoch * 86_400 == 1_759_276_800)
         #expect(Fixture.date(1970, 1, 1).daysSinceEpoch == 0)
@@ -52,7 +52,7 @@ import Testing
         #expect(Fixture.october1.description == "2025-10-01")
     }
 
-    @Test func moscowMidnightIsTwentyOneHundredUTC() {
+    @Test func moscowMidnightIsTwentyOneHundredUTC() throws {
         #expect(Fixture.october1Moscow.unixSeconds == 1_759_276_800 - 3 * 3600)
         let day = Fixture.october1.daysSinceEpoch
         #expect(Fixture.october1Moscow.localDay(utcOffsetSeconds: Fixture.moscow) == day)
@@ -62,7 +62,7 @@ import Testing
         #expect(BillingTime(unixSeconds: -1).localDay(utcOffsetSeconds: 0) == -1)
     }
 
-    @Test func validityPeriodsAreHalfOpen() {
+    @Test func validityPeriodsAreHalfOpen() throws {
         let period = ValidityPeriod(from: BillingTime(unixSeconds: 100), until: BillingTime(unixSeconds: 200))
         #expect(!period.contains(BillingTime(unixSeconds: 99)))
         #expect(period.contains(BillingTime(unixSeconds: 100)))

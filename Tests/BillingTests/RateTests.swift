@@ -14,7 +14,7 @@ import Testing
     ]
 
     @Test(arguments: table)
-    func roundingTable(increment: String, billed: [Int64], costMinor: [Int64]) {
+    func roundingTable(increment: String, billed: [Int64], costMinor: [Int64]) throws {
         let rate = Rate(prefix: "7", description: "test", pricePerMinuteMinor: 137, increment: BillingIncrement(parsing: increment)!)
         for (index, seconds) in Self.durations.enumerated() {
             #expect(rate.increment.billedSeconds(for: seconds) == billed[index], "\(increment) \(seconds) s billed")
@@ -24,13 +24,13 @@ import Testing
         #expect(rate.costMinor(seconds: 0) == 0)
     }
 
-    @Test func sixtyOneSecondsAtSixtySixtyIsTwoMinutes() {
+    @Test func sixtyOneSecondsAtSixtySixtyIsTwoMinutes() throws {
         let rate = Rate(prefix: "7495", description: "Moscow", pricePerMinuteMinor: 150, increment: .perMinute)
         #expect(rate.cost(seconds: 61).description == "3.00 RUB")
         #expect(rate.cost(seconds: 60).description == "1.50 RUB")
     }
 
-    @Test func roundsUpToTheKopeckNeverDown() {
+    @Test func roundsUpToTheKopeckNeverDown() throws {
         let rate = Rate(prefix: "7", description: "cheap", pricePerMinuteMinor: 1, increment: .perSecond)
         #expect(rate.costMinor(seconds: 1) == 1)   // 1/60 of a kopeck → 1
         #expect(rate.costMinor(seconds: 60) == 1)
@@ -39,7 +39,7 @@ import Testing
         #expect(free.costMinor(seconds: 3600) == 0)
     }
 
-    @Test func connectionFeeIsChargedOncePerCallWithBilledSeconds() {
+    @Test func connectionFeeIsChargedOncePerCallWithBilledSeconds() throws {
         let rate = Rate(prefix: "79", description: "mobile", pricePerMinuteMinor: 300, increment: .perSecond, connectionFeeMinor: 50)
         #expect(rate.costMinor(seconds: 0) == 0)
         #expect(rate.costMinor(seconds: 1) == 55)
@@ -50,7 +50,7 @@ import Testing
         #expect(perMinute.costMinor(seconds: 61) == 2030)
     }
 
-    @Test func costIsMonotoneInSeconds() {
+    @Test func costIsMonotoneInSeconds() throws {
         for increment in ["1/1", "60/60", "30/6", "60/1", "6/6", "1/60"] {
             let rate = Rate(prefix: "1", description: "x", pricePerMinuteMinor: 137, increment: BillingIncrement(parsing: increment)!, connectionFeeMinor: 11)
             var previous: Int64 = 0
@@ -62,7 +62,7 @@ import Testing
         }
     }
 
-    @Test func incrementParsing() {
+    @Test func incrementParsing() throws {
         #expect(BillingIncrement(parsing: "30/6") == BillingIncrement(firstSeconds: 30, nextSeconds: 6))
         for bad in ["", "60", "60/", "/60", "0/1", "1/0", "3601/1", "a/b", "60/60/60", "-1/1", "+1/1"] {
             #expect(BillingIncrement(parsing: bad) == nil, "\(bad)")
@@ -96,7 +96,7 @@ import Testing
         #expect(table.rate(for: "74951112233", at: change.adding(seconds: 86_400))?.description == "Russia")
     }
 
-    @Test func overlappingRatesOfOnePrefixAreRefused() {
+    @Test func overlappingRatesOfOnePrefixAreRefused() throws {
         #expect(throws: TariffError.overlappingRates(prefix: "7495")) {
             try RateTable([
                 Rate(prefix: "7495", description: "a", pricePerMinuteMinor: 1, increment: .perSecond),
@@ -105,7 +105,7 @@ import Testing
         }
     }
 
-    @Test func trieStoresExactPrefixesAndReturnsMatchesLongestFirst() {
+    @Test func trieStoresExactPrefixesAndReturnsMatchesLongestFirst() throws {
         var trie = PrefixTrie<Int>()
         trie["7"] = 1
         trie["7495"] = 2

@@ -64,7 +64,7 @@ import Testing
     ]
 
     @Test(arguments: badFiles)
-    func errorsNameTheirLine(text: String, line: Int, column: String?, mentions: String) {
+    func errorsNameTheirLine(text: String, line: Int, column: String?, mentions: String) throws {
         do {
             let rates = try TariffCSV.parse(text)
             Issue.record("expected an error at line \(line), parsed \(rates.count) rates")
@@ -84,7 +84,7 @@ import Testing
         #expect(plan.rate(for: "74951112233", at: Fixture.october1Moscow)?.description == "new")
     }
 
-    @Test func theExampleSheetParses() {
+    @Test func theExampleSheetParses() throws {
         let rates = ExampleTariffs.rates()
         #expect(rates.count == 12)
         #expect(rates.first { $0.prefix == "380" }?.connectionFeeMinor == 50)

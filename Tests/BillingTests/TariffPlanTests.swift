@@ -47,7 +47,7 @@ import Testing
         #expect(!plan.isBarred("780"))
     }
 
-    @Test func invalidPlansAreRefused() {
+    @Test func invalidPlansAreRefused() throws {
         #expect(throws: TariffError.invalidPrefix("7a")) { try TariffPlan(name: "P", rates: [], barredPrefixes: ["7a"]) }
         #expect(throws: TariffError.duplicateFreeDirection(name: "X")) {
             try TariffPlan(name: "P", rates: [], freeDirections: [

@@ -23,7 +23,7 @@ import Testing
         let b = try h.granted(Fixture.kazanLandline)
         #expect(a.grantedSeconds + b.grantedSeconds == 600)
         #expect(h.authorize(Fixture.tverLandline) == .refused(code: .paymentRequired, reason: "Payment Required: trial minutes used up, top up your balance"))
-        _ = h.settle(a, answeredAt: start, endedAt: start.adding(seconds: 100))
+        _ = try h.settle(a, answeredAt: start, endedAt: start.adding(seconds: 100))
         #expect(h.book.trialUsedSeconds == 100)
         // 600 − 100 used − 300 held by b.
         #expect(try h.granted(Fixture.tverLandline).grantedSeconds == 200)
@@ -33,8 +33,8 @@ import Testing
         var h = Harness(plan: Fixture.trialPlan(minutes: 5))
         let reservation = try h.granted(Fixture.tverLandline)
         #expect(reservation.grantedSeconds == 300)
-        #expect(h.renew(reservation, used: 290, at: start.adding(seconds: 290)) == .end(afterSeconds: 300))
-        let settlement = h.settle(reservation, answeredAt: start, endedAt: start.adding(seconds: 300), reason: .creditExhausted)
+        #expect(try h.renew(reservation, used: 290, at: start.adding(seconds: 290)) == .end(afterSeconds: 300))
+        let settlement = try h.settle(reservation, answeredAt: start, endedAt: start.adding(seconds: 300), reason: .creditExhausted)
         #expect(settlement.chargedMinor == 0)
         #expect(settlement.record.category == .trial)
         #expect(settlement.record.freeSeconds == 300)
@@ -44,14 +44,14 @@ import Testing
 
     @Test func theTrialCallGoesOnPaidAfterTheLimitWithAPositiveBalance() throws {
         var h = Harness(plan: Fixture.trialPlan(minutes: 5))
-        h.topUp(1_000, id: "p")
+        try h.topUp(1_000, id: "p")
         let reservation = try h.granted(Fixture.tverLandline)
         #expect(reservation.amountMinor == 0)
-        guard case .extended(let extended) = h.renew(reservation, used: 290, at: start.adding(seconds: 290)) else { Issue.record("no paid extension"); return }
+        guard case .extended(let extended) = try h.renew(reservation, used: 290, at: start.adding(seconds: 290)) else { Issue.record("no paid extension"); return }
         #expect(extended.allowanceSeconds == 300)
         #expect(extended.paidSeconds == 300)
         #expect(extended.amountMinor == 600)              // 5 min at 1.20, 60/60
-        let settlement = h.settle(extended, answeredAt: start, endedAt: start.adding(seconds: 361))
+        let settlement = try h.settle(extended, answeredAt: start, endedAt: start.adding(seconds: 361))
         // 300 s free, then 61 s paid billed as 120 s: 2.40.
         #expect(settlement.record.freeSeconds == 300)
         #expect(settlement.record.billedSeconds == 120)
@@ -68,19 +68,19 @@ import Testing
         var h = Harness(plan: Fixture.trialPlan(minutes: 2))
         let reservation = try h.granted(Fixture.moscowLandline)
         #expect(reservation.grantedSeconds == 120)
-        _ = h.settle(reservation, answeredAt: start.adding(seconds: 3), endedAt: start.adding(seconds: 48))
+        _ = try h.settle(reservation, answeredAt: start.adding(seconds: 3), endedAt: start.adding(seconds: 48))
         #expect(h.book.trialUsedSeconds == 45)
         #expect(h.book.remainingSeconds(of: .trial(limitSeconds: 120)) == 75)
         // Unanswered trial calls use nothing.
         let unanswered = try h.granted(Fixture.moscowLandline)
-        _ = h.settle(unanswered, answeredAt: nil, endedAt: start.adding(seconds: 60), reason: .unanswered(statusCode: 480))
+        _ = try h.settle(unanswered, answeredAt: nil, endedAt: start.adding(seconds: 60), reason: .unanswered(statusCode: 480))
         #expect(h.book.trialUsedSeconds == 45)
     }
 
     @Test func trialStateSurvivesAReplayOfTheLedger() throws {
         var h = Harness(plan: Fixture.trialPlan(minutes: 10))
         let reservation = try h.granted(Fixture.moscowLandline)
-        _ = h.settle(reservation, answeredAt: start, endedAt: start.adding(seconds: 200))
+        _ = try h.settle(reservation, answeredAt: start, endedAt: start.adding(seconds: 200))
         let reloaded = try AccountBook(account: h.book.account, replaying: h.book.entries)
         #expect(reloaded.trialUsedSeconds == 200)
         #expect(reloaded == h.book)

@@ -97,20 +97,20 @@ struct Harness {
     }
 
     @discardableResult
-    mutating func topUp(_ amountMinor: Int64, id: String, at instant: BillingTime = Fixture.noon) -> TopUpOutcome {
-        commit(try! book.topUp(externalPaymentID: id, amountMinor: amountMinor, at: instant))
+    mutating func topUp(_ amountMinor: Int64, id: String, at instant: BillingTime = Fixture.noon) throws -> TopUpOutcome {
+        commit(try book.topUp(externalPaymentID: id, amountMinor: amountMinor, at: instant))
     }
 
     mutating func authorize(_ dialled: DialledNumber, at instant: BillingTime = Fixture.noon) -> Authorization {
         commit(control.authorize(book, plan: plan, caller: book.account.name, dialled: dialled, at: instant))
     }
 
-    mutating func renew(_ reservation: Reservation, used: Int64, at instant: BillingTime) -> Renewal {
-        commit(try! control.renew(book, reservation: reservation.id, usedSeconds: used, at: instant))
+    mutating func renew(_ reservation: Reservation, used: Int64, at instant: BillingTime) throws -> Renewal {
+        commit(try control.renew(book, reservation: reservation.id, usedSeconds: used, at: instant))
     }
 
-    mutating func settle(_ reservation: Reservation, answeredAt: BillingTime?, endedAt: BillingTime, reason: EndReason = .callerHungUp) -> Settlement {
-        commit(try! control.settle(book, reservation: reservation.id, answeredAt: answeredAt, endedAt: endedAt, reason: reason))
+    mutating func settle(_ reservation: Reservation, answeredAt: BillingTime?, endedAt: BillingTime, reason: EndReason = .callerHungUp) throws -> Settlement {
+        commit(try control.settle(book, reservation: reservation.id, answeredAt: answeredAt, endedAt: endedAt, reason: reason))
     }
 
     /// Authorises, expecting a grant.
