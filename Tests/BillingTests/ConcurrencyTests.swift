@@ -34,7 +34,7 @@ import Testing
             case .idle:
                 if calls[index].callsLeft == 0 { calls[index].state = .done; continue }
                 calls[index].callsLeft -= 1
-                switch h.authorize(rng.pick([Fixture.moscowLandline, Fixture.russianMobile, Fixture.china]), at: now) {
+                switch try h.authorize(rng.pick([Fixture.moscowLandline, Fixture.russianMobile, Fixture.china]), at: now) {
                 case .paid(_, let reservation):
                     calls[index].state = .talking(reservation, answeredAt: now, plannedSeconds: rng.int(1...900))
                 case .free:

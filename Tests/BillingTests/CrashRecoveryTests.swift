@@ -21,7 +21,7 @@ import Testing
         // The process dies here. On start-up: the mobile call's record survived; the others did not.
         let evidence: [ReservationID: CallEvidence] = [known.id: .ended(answeredAt: start.adding(seconds: 10), endedAt: start.adding(seconds: 70))]
         let recovery = CrashRecovery.recover(h.book, evidence: evidence, creditControl: h.control, at: start.adding(seconds: 3600))
-        let settlements = h.commit(recovery)
+        let settlements = try h.commit(recovery)
         #expect(settlements.count == 4)
         #expect(h.book.openReservations.isEmpty)
         #expect(h.book.heldMinor == 0)
@@ -53,7 +53,7 @@ import Testing
         let reservation = try h.granted(Fixture.moscowLandline)        // 30 s for 0.50
         let recovery = CrashRecovery.recover(h.book, evidence: [reservation.id: .ended(answeredAt: start, endedAt: start.adding(seconds: 5_000))],
                                              creditControl: h.control, at: start)
-        let settlements = h.commit(recovery)
+        let settlements = try h.commit(recovery)
         #expect(settlements.map(\.chargedMinor) == [50])
         #expect(h.book.balanceMinor == 0)
     }

@@ -7,7 +7,7 @@ import Testing
     @Test func aPaidCallReservesASliceAndSettlesTheExactCost() throws {
         var h = Harness()
         try h.topUp(10_000, id: "pay-1")
-        let authorization = h.authorize(Fixture.moscowLandline, at: start)
+        let authorization = try h.authorize(Fixture.moscowLandline, at: start)
         guard case .paid(let rate, let reservation) = authorization else { Issue.record("\(authorization)"); return }
         #expect(rate.description == "Moscow")
         #expect(reservation.grantedSeconds == 300)
@@ -91,7 +91,7 @@ import Testing
         let settlement = try h.settle(reservation, answeredAt: start, endedAt: start.adding(seconds: 30))
         #expect(settlement.chargedMinor == 50)
         #expect(h.book.balanceMinor == 0)
-        #expect(h.authorize(Fixture.moscowLandline) == .refused(code: .paymentRequired, reason: "Payment Required: top up your balance"))
+        #expect(try h.authorize(Fixture.moscowLandline) == .refused(code: .paymentRequired, reason: "Payment Required: top up your balance"))
     }
 
     @Test func neverChargesMoreThanReservedWhenACallOverruns() throws {
@@ -135,21 +135,21 @@ import Testing
 
     @Test func refusals() throws {
         var h = Harness(plan: Fixture.paidPlan(barred: ["7809"]), settings: CreditControlSettings(maximumConcurrentCalls: 2))
-        #expect(h.authorize(Fixture.moscowLandline) == .refused(code: .paymentRequired, reason: "Payment Required: top up your balance"))
-        #expect(h.authorize(.incomplete(dialled: "1112233", reason: "Address Incomplete: dial the full international number, e.g. +74951112233"))
+        #expect(try h.authorize(Fixture.moscowLandline) == .refused(code: .paymentRequired, reason: "Payment Required: top up your balance"))
+        #expect(try h.authorize(.incomplete(dialled: "1112233", reason: "Address Incomplete: dial the full international number, e.g. +74951112233"))
                 == .refused(code: .addressIncomplete, reason: "Address Incomplete: dial the full international number, e.g. +74951112233"))
-        #expect(h.authorize(Fixture.nowhere) == .refused(code: .forbidden, reason: "Forbidden: no rate for +8881234567 on plan Paid"))
-        #expect(h.authorize(Fixture.number("78091234567")) == .refused(code: .forbidden, reason: "Forbidden: calls to +78091234567 are barred"))
+        #expect(try h.authorize(Fixture.nowhere) == .refused(code: .forbidden, reason: "Forbidden: no rate for +8881234567 on plan Paid"))
+        #expect(try h.authorize(Fixture.number("78091234567")) == .refused(code: .forbidden, reason: "Forbidden: calls to +78091234567 are barred"))
         try h.topUp(100, id: "p")
         // 60/60 at 1.20: the first minute costs 1.20, more than the 1.00 available.
-        #expect(h.authorize(Fixture.tverLandline) == .refused(code: .paymentRequired, reason: "Payment Required: the balance does not cover the first 60 s at 1.20 RUB per minute"))
+        #expect(try h.authorize(Fixture.tverLandline) == .refused(code: .paymentRequired, reason: "Payment Required: the balance does not cover the first 60 s at 1.20 RUB per minute"))
         let first = try h.granted(Fixture.moscowLandline)      // holds all 1.00 for 60 s
         #expect(first.grantedSeconds == 60)
-        #expect(h.authorize(Fixture.moscowLandline) == .refused(code: .paymentRequired, reason: "Payment Required: your balance is held by calls in progress"))
+        #expect(try h.authorize(Fixture.moscowLandline) == .refused(code: .paymentRequired, reason: "Payment Required: your balance is held by calls in progress"))
         try h.topUp(10_000, id: "q")
         _ = try h.granted(Fixture.moscowLandline)
-        #expect(h.authorize(Fixture.moscowLandline) == .refused(code: .forbidden, reason: "Forbidden: too many calls in progress (at most 2)"))
-        #expect(h.authorize(Fixture.moscowLandline).grantedSeconds == nil)
+        #expect(try h.authorize(Fixture.moscowLandline) == .refused(code: .forbidden, reason: "Forbidden: too many calls in progress (at most 2)"))
+        #expect(try h.authorize(Fixture.moscowLandline).grantedSeconds == nil)
         #expect(RefusalCode.paymentRequired.rawValue == 402 && RefusalCode.forbidden.rawValue == 403 && RefusalCode.addressIncomplete.rawValue == 484)
     }
 
@@ -195,6 +195,6 @@ import Testing
             return false
         }
         // Decided again on the fresh book, the second call is refused with 402.
-        #expect(h.authorize(Fixture.moscowLandline) == .refused(code: .paymentRequired, reason: "Payment Required: your balance is held by calls in progress"))
+        #expect(try h.authorize(Fixture.moscowLandline) == .refused(code: .paymentRequired, reason: "Payment Required: your balance is held by calls in progress"))
     }
 }

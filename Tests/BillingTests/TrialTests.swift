@@ -7,13 +7,13 @@ import Testing
 
     @Test func russianLandlinesAreFreeOnTheTrialMobilesAreNot() throws {
         var h = Harness(plan: Fixture.trialPlan(minutes: 10))
-        let authorization = h.authorize(Fixture.moscowLandline)
+        let authorization = try h.authorize(Fixture.moscowLandline)
         guard case .free(.trial, let reservation) = authorization else { Issue.record("\(authorization)"); return }
         #expect(reservation.grantedSeconds == 300)
         #expect(reservation.amountMinor == 0)
-        #expect(h.authorize(Fixture.russianMobile) == .refused(code: .paymentRequired, reason: "Payment Required: top up your balance"))
+        #expect(try h.authorize(Fixture.russianMobile) == .refused(code: .paymentRequired, reason: "Payment Required: top up your balance"))
         let kazakhLandline = Fixture.number("77172123456", DestinationClass(countryISO: "KZ", kind: .landline))
-        #expect(h.authorize(kazakhLandline) == .refused(code: .paymentRequired, reason: "Payment Required: top up your balance"))
+        #expect(try h.authorize(kazakhLandline) == .refused(code: .paymentRequired, reason: "Payment Required: top up your balance"))
         #expect(h.plan.name == "Пробный")
     }
 
@@ -22,7 +22,7 @@ import Testing
         let a = try h.granted(Fixture.moscowLandline)
         let b = try h.granted(Fixture.kazanLandline)
         #expect(a.grantedSeconds + b.grantedSeconds == 600)
-        #expect(h.authorize(Fixture.tverLandline) == .refused(code: .paymentRequired, reason: "Payment Required: trial minutes used up, top up your balance"))
+        #expect(try h.authorize(Fixture.tverLandline) == .refused(code: .paymentRequired, reason: "Payment Required: trial minutes used up, top up your balance"))
         _ = try h.settle(a, answeredAt: start, endedAt: start.adding(seconds: 100))
         #expect(h.book.trialUsedSeconds == 100)
         // 600 − 100 used − 300 held by b.
@@ -39,7 +39,7 @@ import Testing
         #expect(settlement.record.category == .trial)
         #expect(settlement.record.freeSeconds == 300)
         #expect(h.book.trialUsedSeconds == 300)
-        #expect(h.authorize(Fixture.tverLandline) == .refused(code: .paymentRequired, reason: "Payment Required: trial minutes used up, top up your balance"))
+        #expect(try h.authorize(Fixture.tverLandline) == .refused(code: .paymentRequired, reason: "Payment Required: trial minutes used up, top up your balance"))
     }
 
     @Test func theTrialCallGoesOnPaidAfterTheLimitWithAPositiveBalance() throws {
@@ -61,7 +61,7 @@ import Testing
         #expect(h.book.balanceMinor == 760)
         #expect(h.book.trialUsedSeconds == 300)
         // Afterwards the same destination is an ordinary paid call.
-        guard case .paid = h.authorize(Fixture.tverLandline) else { Issue.record("expected paid"); return }
+        guard case .paid = try h.authorize(Fixture.tverLandline) else { Issue.record("expected paid"); return }
     }
 
     @Test func aTrialCallEndingBeforeTheLimitUsesOnlyItsSeconds() throws {

@@ -86,36 +86,34 @@ struct Harness {
         self.control = CreditControl(settings: settings)
     }
 
-    mutating func commit<T>(_ decision: LedgerDecision<T>, sourceLocation: SourceLocation = #_sourceLocation) -> T {
-        do {
-            try book.apply(decision.entries)
-            try book.verifyInvariants()
-        } catch {
-            Issue.record("ledger refused the core's own entries: \(error)", sourceLocation: sourceLocation)
-        }
+    /// Applies the decision's entries and checks the invariants; a refusal by the ledger fails
+    /// the step (the outcome of a decision the ledger refused never happened).
+    mutating func commit<T>(_ decision: LedgerDecision<T>) throws -> T {
+        try book.apply(decision.entries)
+        try book.verifyInvariants()
         return decision.outcome
     }
 
     @discardableResult
     mutating func topUp(_ amountMinor: Int64, id: String, at instant: BillingTime = Fixture.noon) throws -> TopUpOutcome {
-        commit(try book.topUp(externalPaymentID: id, amountMinor: amountMinor, at: instant))
+        try commit(try book.topUp(externalPaymentID: id, amountMinor: amountMinor, at: instant))
     }
 
-    mutating func authorize(_ dialled: DialledNumber, at instant: BillingTime = Fixture.noon) -> Authorization {
-        commit(control.authorize(book, plan: plan, caller: book.account.name, dialled: dialled, at: instant))
+    mutating func authorize(_ dialled: DialledNumber, at instant: BillingTime = Fixture.noon) throws -> Authorization {
+        try commit(control.authorize(book, plan: plan, caller: book.account.name, dialled: dialled, at: instant))
     }
 
     mutating func renew(_ reservation: Reservation, used: Int64, at instant: BillingTime) throws -> Renewal {
-        commit(try control.renew(book, reservation: reservation.id, usedSeconds: used, at: instant))
+        try commit(try control.renew(book, reservation: reservation.id, usedSeconds: used, at: instant))
     }
 
     mutating func settle(_ reservation: Reservation, answeredAt: BillingTime?, endedAt: BillingTime, reason: EndReason = .callerHungUp) throws -> Settlement {
-        commit(try control.settle(book, reservation: reservation.id, answeredAt: answeredAt, endedAt: endedAt, reason: reason))
+        try commit(try control.settle(book, reservation: reservation.id, answeredAt: answeredAt, endedAt: endedAt, reason: reason))
     }
 
     /// Authorises, expecting a grant.
     mutating func granted(_ dialled: DialledNumber, at instant: BillingTime = Fixture.noon, sourceLocation: SourceLocation = #_sourceLocation) throws -> Reservation {
-        let authorization = authorize(dialled, at: instant)
+        let authorization = try authorize(dialled, at: instant)
         return try #require(authorization.reservation, "expected a grant, got \(authorization)", sourceLocation: sourceLocation)
     }
 }
