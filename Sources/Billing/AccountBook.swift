@@ -413,9 +413,52 @@ public struct AccountBook: Hashable, Sendable {
         guard openHolds == heldMinor, heldMinor >= 0 else { throw .invariantViolated("held \(heldMinor) != Σ open holds \(openHolds)") }
         guard availableMinor >= 0 else { throw .invariantViolated("available \(availableMinor) < 0") }
         guard payments.count == topUps.count, pendingCharge.isEmpty else { throw .invariantViolated("top-up index or pending charges out of step") }
+        try verifyAllowances()
+    }
+
+    /// Allowance bookkeeping against the reservations: held == Σ open free seconds, used ==
+    /// Σ settled free seconds, and used + held within the limit of every open trial call.
+    private func verifyAllowances() throws(LedgerError) {
+        var trialHeld: Int64 = 0
+        var freeHeld: [FreeDayKey: Int64] = [:]
         for reservation in open.values {
-            if let allowance = reservation.allowance, case .trial(let limit) = allowance, trialUsedSeconds + trialHeldSeconds > limit {
-                throw .invariantViolated("trial used \(trialUsedSeconds) + held \(trialHeldSeconds) > limit \(limit)")
+            switch reservation.allowance {
+            case .trial(let limit):
+                trialHeld += reservation.allowanceSeconds
+                guard trialUsedSeconds + trialHeldSeconds <= limit else {
+                    throw .invariantViolated("trial used \(trialUsedSeconds) + held \(trialHeldSeconds) > limit \(limit)")
+                }
+            case .freeDirection(let name, let localDay, _):
+                freeHeld[FreeDayKey(name: name, localDay: localDay), default: 0] += reservation.allowanceSeconds
+            case nil:
+                break
+            }
+        }
+        var trialUsed: Int64 = 0
+        var freeUsed: [FreeDayKey: Int64] = [:]
+        for settlement in settled.values {
+            guard let reservation = entries[Int(settlement.reservationID.openingEntry.sequence) - 1].openedReservation else {
+                throw .invariantViolated("settlement \(settlement.reservationID) has no opening entry")
+            }
+            switch reservation.allowance {
+            case .trial: trialUsed += settlement.record.freeSeconds
+            case .freeDirection(let name, let localDay, _): freeUsed[FreeDayKey(name: name, localDay: localDay), default: 0] += settlement.record.freeSeconds
+            case nil: guard settlement.record.freeSeconds == 0 else { throw .invariantViolated("free seconds on a paid call") }
+            }
+        }
+        guard trialHeld == trialHeldSeconds, trialUsed == trialUsedSeconds else {
+            throw .invariantViolated("trial held \(trialHeldSeconds)/used \(trialUsedSeconds), reservations say \(trialHeld)/\(trialUsed)")
+        }
+        guard freeHeld == freeHeldSeconds, freeUsed.filter({ $0.value > 0 }) == freeUsedSeconds.filter({ $0.value > 0 }) else {
+            throw .invariantViolated("free-direction usage out of step with the reservations")
+        }
+        for (key, used) in freeUsed {
+            let caps = open.values.compactMap { reservation -> Int64? in
+                if case .freeDirection(key.name, key.localDay, let cap?) = reservation.allowance { return cap }
+                return nil
+            }
+            for cap in caps where used + freeHeld[key, default: 0] > cap {
+                throw .invariantViolated("free direction \(key.name) day \(key.localDay): used \(used) + held > cap \(cap)")
             }
         }
     }

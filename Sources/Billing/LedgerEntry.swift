@@ -134,8 +134,11 @@ public struct Reservation: Hashable, Sendable {
         }
     }
 
-    init(id: ReservationID, caller: String, destination: Destination, planName: String, openedAt: BillingTime,
-         rate: Rate?, allowance: Allowance?, allowanceSeconds: Int64, paidSeconds: Int64, amountMinor: Int64) {
+    /// A reservation as recorded; public so that `Storage` can decode stored entries. Only the
+    /// core creates new ones, and `AccountBook.apply` checks every one it is given.
+    public init(id: ReservationID, caller: String, destination: Destination, planName: String, openedAt: BillingTime,
+                rate: Rate?, allowance: Allowance?, allowanceSeconds: Int64, paidSeconds: Int64, amountMinor: Int64,
+                lastReportedUsedSeconds: Int64? = nil, lastReportedAt: BillingTime? = nil) {
         self.id = id
         self.caller = caller
         self.destination = destination
@@ -146,6 +149,8 @@ public struct Reservation: Hashable, Sendable {
         self.allowanceSeconds = allowanceSeconds
         self.paidSeconds = paidSeconds
         self.amountMinor = amountMinor
+        self.lastReportedUsedSeconds = lastReportedUsedSeconds
+        self.lastReportedAt = lastReportedAt
     }
 }
 
@@ -158,6 +163,13 @@ public struct ReservationExtension: Hashable, Sendable {
     public let paidSeconds: Int64
     /// Talk time so far, as the B2BUA reported it when renewing.
     public let reportedUsedSeconds: Int64
+
+    /// A slice (for the core, and for `Storage` decoding entries).
+    public init(allowanceSeconds: Int64, paidSeconds: Int64, reportedUsedSeconds: Int64) {
+        self.allowanceSeconds = allowanceSeconds
+        self.paidSeconds = paidSeconds
+        self.reportedUsedSeconds = reportedUsedSeconds
+    }
 }
 
 /// The exact outcome of a call, recorded by its charge entry.
@@ -174,6 +186,16 @@ public struct ChargeDetails: Hashable, Sendable {
     public let billedSeconds: Int64
     /// Why the call ended.
     public let endReason: EndReason
+
+    /// A call's outcome (for the core, and for `Storage` decoding entries).
+    public init(answeredAt: BillingTime?, endedAt: BillingTime, durationSeconds: Int64, allowanceUsedSeconds: Int64, billedSeconds: Int64, endReason: EndReason) {
+        self.answeredAt = answeredAt
+        self.endedAt = endedAt
+        self.durationSeconds = durationSeconds
+        self.allowanceUsedSeconds = allowanceUsedSeconds
+        self.billedSeconds = billedSeconds
+        self.endReason = endReason
+    }
 }
 
 /// One immutable line of an account's ledger. `amountMinor` is signed, and its meaning depends on
@@ -235,6 +257,12 @@ public struct LedgerEntry: Hashable, Sendable {
 
     /// The account whose ledger holds it.
     public var account: AccountID { id.account }
+
+    /// The reservation an opening reservation entry records, else nil.
+    public var openedReservation: Reservation? {
+        if case .reservation(.open(let reservation)) = kind { return reservation }
+        return nil
+    }
 
     /// Whether the entry changes the balance (top-up, adjustment, charge).
     public var isPosted: Bool {
