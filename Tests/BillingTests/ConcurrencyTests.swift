@@ -78,17 +78,19 @@ import Testing
         // The same payment delivered again by a retrying payment system: still one top-up.
         _ = try await store.commit(account) { book in try book.topUp(externalPaymentID: "p1", amountMinor: balance, at: Fixture.noon) }
 
-        let charged = try await withThrowingTaskGroup(of: Int64.self) { group in
+        let results = try await withThrowingTaskGroup(of: (chargedMinor: Int64, calls: Int).self) { group in
             for caller in 0..<16 {
                 group.addTask {
                     var rng = SplitMix64(seed: UInt64(caller) + 100)
                     var spent: Int64 = 0
+                    var calls = 0
                     for call in 0..<6 {
                         let at = Fixture.noon.adding(seconds: Int64(call * 1000))
                         let authorization = try await store.commit(account) { book in
                             control.authorize(book, plan: plan, caller: "caller-\(caller)", dialled: Fixture.moscowLandline, at: at)
                         }
                         guard var reservation = authorization.reservation else { continue }
+                        calls += 1
                         let planned = rng.int(1...400)
                         while planned > reservation.grantedSeconds {
                             let renewal = try await store.commit(account) { book in
@@ -103,11 +105,14 @@ import Testing
                         }
                         spent += settlement.chargedMinor
                     }
-                    return spent
+                    return (spent, calls)
                 }
             }
-            return try await group.reduce(0, +)
+            var all: [(chargedMinor: Int64, calls: Int)] = []
+            for try await result in group { all.append(result) }
+            return all
         }
+        let charged = results.reduce(0) { $0 + $1.chargedMinor }
         let book = try await store.book(of: account)
         try book.verifyInvariants()
         #expect(book.openReservations.isEmpty)
@@ -115,7 +120,10 @@ import Testing
         #expect(charged <= balance)
         #expect(book.balanceMinor == balance - charged)
         #expect(book.entries.filter { if case .topUp = $0.kind { true } else { false } }.count == 1)
-        #expect(store.conflicts > 0 || book.settlements.count > 0)
+        // Every granted call was settled exactly once, and the balance was really contested.
+        #expect(book.settlements.count == results.reduce(0) { $0 + $1.calls })
+        #expect(charged > balance / 2)
+        #expect(results.reduce(0) { $0 + $1.calls } < 16 * 6)
     }
 }
 
