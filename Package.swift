@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SIPCore", targets: ["SIPCore"]),
         .library(name: "SIPTransaction", targets: ["SIPTransaction"]),
         .library(name: "Numbering", targets: ["Numbering"]),
+        .library(name: "Billing", targets: ["Billing"]),
         // libosip2, exported only so that Benchmarks/ can measure against it; no Zvonok target uses it.
         .library(name: "COSIP", targets: ["COSIP"]),
         .executable(name: "zvonokd", targets: ["zvonokd"]),
@@ -53,6 +54,10 @@ let package = Package(
         .target(name: "Registrar", dependencies: ["SIPCore", "SIPTransaction"]),
         // I/O edge: SQLite (GRDB) implementations of the store protocols, migrations.
         .target(name: "Storage", dependencies: ["Registrar", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Pure: money as integer minor units, tariffs and increments, trial minutes, free directions,
+        // credit reservations and settlement (RFC 4006-style), the ledger, CDRs; declares `LedgerStore`.
+        // Will import `Numbering` once it lands; until then it takes already-normalised E.164 digits.
+        .target(name: "Billing"),
         // I/O edge: UDP and TCP sockets on Dispatch, the connection table, RFC 3581.
         .target(name: "SIPTransport", dependencies: ["SIPCore"]),
         // The configuration model, loading (YAML file + ZVONOK_ environment) and validation.
@@ -94,6 +99,7 @@ let package = Package(
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore", "COSIP"], exclude: ["Fixtures"]),
         .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"]),
         .testTarget(name: "NumberingTests", dependencies: ["Numbering"]),
+        .testTarget(name: "BillingTests", dependencies: ["Billing"]),
         .testTarget(name: "SIPTransportTests", dependencies: ["SIPTransport", "SIPCore"]),
         .testTarget(name: "ZvonokConfigTests", dependencies: ["ZvonokConfig", "SIPCore"]),
         .testTarget(name: "ZvonokServerTests", dependencies: ["ZvonokServer", "SIPTransaction", "SIPTransport", "SIPCore"]),
