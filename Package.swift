@@ -56,8 +56,8 @@ let package = Package(
         .target(name: "Storage", dependencies: ["Registrar", .product(name: "GRDB", package: "GRDB.swift")]),
         // Pure: money as integer minor units, tariffs and increments, trial minutes, free directions,
         // credit reservations and settlement (RFC 4006-style), the ledger, CDRs; declares `LedgerStore`.
-        // Will import `Numbering` once it lands; until then it takes already-normalised E.164 digits.
-        .target(name: "Billing"),
+        // Takes normalised E.164 digits; its prefix tables are Numbering's `PrefixTable`.
+        .target(name: "Billing", dependencies: ["Numbering"]),
         // I/O edge: UDP and TCP sockets on Dispatch, the connection table, RFC 3581.
         .target(name: "SIPTransport", dependencies: ["SIPCore"]),
         // The configuration model, loading (YAML file + ZVONOK_ environment) and validation.

@@ -1,3 +1,5 @@
+import Numbering
+
 /// Why a tariff plan could not be built.
 public enum TariffError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Two rates for one prefix are valid at the same instant, so the price would be ambiguous.
@@ -34,18 +36,22 @@ public struct RateTable: Hashable, Sendable {
 
     /// The rates, in the order given.
     public let rates: [Rate]
-    private var trie = PrefixTrie<[Int32]>()
+    private var trie = PrefixTable<[Int32]>()
 
     /// A table of `rates`; throws if two rates of one prefix overlap in time.
     public init(_ rates: [Rate]) throws(TariffError) {
         guard rates.count <= RateTable.maximumRates else { throw .tooLarge("rates (at most \(RateTable.maximumRates))") }
         self.rates = rates
         for (index, rate) in rates.enumerated() {
-            let existing = trie[rate.prefix] ?? []
+            let existing = trie.value(forPrefix: rate.prefix) ?? []
             for other in existing where rates[Int(other)].validity.overlaps(rate.validity) {
                 throw .overlappingRates(prefix: rate.prefix)
             }
-            trie[rate.prefix] = existing + [Int32(index)]
+            do {
+                try trie.insert(existing + [Int32(index)], forPrefix: rate.prefix)
+            } catch {
+                throw .invalidPrefix(rate.prefix)
+            }
         }
     }
 
@@ -143,8 +149,8 @@ public struct TariffPlan: Hashable, Sendable {
     public let trial: TrialSettings?
     /// The plan's zone as an offset from UTC, for free-direction dates and daily caps.
     public let utcOffsetSeconds: Int32
-    private var freeTrie = PrefixTrie<[Int32]>()
-    private var barredTrie = PrefixTrie<Bool>()
+    private var freeTrie = PrefixTable<[Int32]>()
+    private var barredTrie = PrefixTable<Bool>()
 
     /// A plan; throws `TariffError` for overlapping rates, bad prefixes or free directions.
     public init(
@@ -168,14 +174,18 @@ public struct TariffPlan: Hashable, Sendable {
         self.utcOffsetSeconds = utcOffsetSeconds
         for prefix in barredPrefixes {
             guard Destination.isE164Digits(prefix) else { throw .invalidPrefix(prefix) }
-            barredTrie[prefix] = true
+            do { try barredTrie.insert(true, forPrefix: prefix) } catch { throw .invalidPrefix(prefix) }
         }
         var names = Set<String>()
         for (index, direction) in freeDirections.enumerated() {
             try TariffPlan.validate(direction)
             guard names.insert(direction.name).inserted else { throw .duplicateFreeDirection(name: direction.name) }
             for prefix in direction.prefixes {
-                freeTrie[prefix] = (freeTrie[prefix] ?? []) + [Int32(index)]
+                do {
+                    try freeTrie.insert((freeTrie.value(forPrefix: prefix) ?? []) + [Int32(index)], forPrefix: prefix)
+                } catch {
+                    throw .invalidPrefix(prefix)
+                }
             }
         }
     }
@@ -204,7 +214,7 @@ public struct TariffPlan: Hashable, Sendable {
 
     /// Whether a barred prefix matches `e164Digits`.
     public func isBarred(_ e164Digits: String) -> Bool {
-        !barredTrie.matches(e164Digits).isEmpty
+        barredTrie.longestMatch(e164Digits) != nil
     }
 
     /// The free direction covering `e164Digits` at `instant`: the longest matching prefix among

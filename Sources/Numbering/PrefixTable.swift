@@ -126,6 +126,26 @@ public struct PrefixTable<Value> {
         return best >= 0 ? (bestLength, values[best]) : nil
     }
 
+    /// Every prefix of `digits` in the table with its value, longest first: for tables where the
+    /// longest match may not apply (a tariff's rate outside its validity falls back to a shorter
+    /// prefix). A character that is not a digit ends the number.
+    public func matches(_ digits: String) -> [(length: Int, value: Value)] {
+        var found: [(length: Int, value: Value)] = []
+        if valueSlots[0] >= 0 { found.append((0, values[Int(valueSlots[0])])) }
+        var node = 0
+        var depth = 0
+        for byte in digits.utf8 {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            node = Int(children[node &* 10 &+ Int(digit)])
+            if node == 0 { break }
+            depth &+= 1
+            let slot = Int(valueSlots[node])
+            if slot >= 0 { found.append((depth, values[slot])) }
+        }
+        return found.reversed()
+    }
+
     /// Every prefix and its value, in lexicographic order of the prefixes (`1`, `1242`, `20`…).
     public var entries: [(prefix: String, value: Value)] {
         var result: [(prefix: String, value: Value)] = []
@@ -149,6 +169,10 @@ public struct PrefixTable<Value> {
 }
 
 extension PrefixTable: Sendable where Value: Sendable {}
+
+extension PrefixTable: Equatable where Value: Equatable {}
+
+extension PrefixTable: Hashable where Value: Hashable {}
 
 extension PrefixTable: CustomStringConvertible {
     /// A summary (`PrefixTable(498 prefixes, 640 nodes)`), not the whole table.

@@ -104,18 +104,4 @@ import Testing
             ])
         }
     }
-
-    @Test func trieStoresExactPrefixesAndReturnsMatchesLongestFirst() throws {
-        var trie = PrefixTrie<Int>()
-        trie["7"] = 1
-        trie["7495"] = 2
-        trie["749"] = 3
-        #expect(trie["7495"] == 2)
-        #expect(trie["74"] == nil)
-        #expect(trie["7x"] == nil)
-        #expect(trie.matches("74951112233").map(\.value) == [2, 3, 1])
-        #expect(trie.matches("74951112233").map(\.length) == [4, 3, 1])
-        #expect(trie.matches("8").isEmpty)
-        #expect(trie.nodeCount == 5)
-    }
 }

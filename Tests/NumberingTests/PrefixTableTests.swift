@@ -103,3 +103,25 @@ import Testing
         #expect(Dictionary(uniqueKeysWithValues: table.entries.map { ($0.prefix, $0.value) }) == naive)
     }
 }
+
+/// `matches`: every prefix on the path, longest first (Billing's rates fall back to a shorter
+/// prefix when the longest has no rate valid at the call's time).
+@Suite struct PrefixTableMatchesTests {
+    @Test func everyPrefixOnThePathLongestFirst() throws {
+        var table = PrefixTable<Int>()
+        try table.insert(1, forPrefix: "7")
+        try table.insert(2, forPrefix: "7495")
+        try table.insert(3, forPrefix: "749")
+        #expect(table.value(forPrefix: "7495") == 2)
+        #expect(table.value(forPrefix: "74") == nil)
+        #expect(table.matches("74951112233").map(\.value) == [2, 3, 1])
+        #expect(table.matches("74951112233").map(\.length) == [4, 3, 1])
+        #expect(table.matches("8").isEmpty)
+        #expect(table.matches("7x95").map(\.value) == [1])
+        #expect(table.nodeCount == 5)
+        var copy = table
+        #expect(copy == table)
+        try copy.insert(4, forPrefix: "8")
+        #expect(copy != table)
+    }
+}
