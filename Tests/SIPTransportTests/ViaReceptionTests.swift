@@ -113,32 +113,33 @@ import SIPCore
     }
 
     @Test func aSmallRequestKeepsUDPAndGetsTheSocketsSentBy() throws {
-        let prepared = OutgoingRequest.prepare(try request(via: "SIP/2.0/UDP placeholder;branch=z9hG4bKtu1"),
-                                               preferred: .udp, sentBy: "192.0.2.1:5060", udpMTUBytes: 1300, branchSuffix: "unused")
-        #expect(prepared.transport == .udp)
-        let via = try #require(try prepared.message.topVia())
+        let small = try request(via: "SIP/2.0/UDP placeholder;branch=z9hG4bKtu1")
+        #expect(TransportSelection.transport(forRequestOf: small.serializedCount, preferred: .udp) == .udp)
+        let prepared = OutgoingRequest.prepare(small, transport: .udp, sentBy: "192.0.2.1:5060", branchSuffix: "unused")
+        let via = try #require(try prepared.topVia())
         #expect(via.description == "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKtu1")
     }
 
     @Test func aLargeRequestGoesOverTCPAndItsViaSaysSo() throws {
-        let prepared = OutgoingRequest.prepare(try request(via: "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKtu2", padding: 1400),
-                                               preferred: .udp, sentBy: "192.0.2.1:5060", udpMTUBytes: 1300, branchSuffix: "unused")
-        #expect(prepared.transport == .tcp)
-        let via = try #require(try prepared.message.topVia())
+        let large = try request(via: "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKtu2", padding: 1400)
+        let transport = TransportSelection.transport(forRequestOf: large.serializedCount, preferred: .udp, udpMTUBytes: 1300)
+        #expect(transport == .tcp)
+        let prepared = OutgoingRequest.prepare(large, transport: transport, sentBy: "192.0.2.1:5060", branchSuffix: "unused")
+        let via = try #require(try prepared.topVia())
         #expect(via.transport == "TCP")
         #expect(via.branch == "z9hG4bKtu2")
-        #expect(try prepared.message.vias().count == 1)
+        #expect(try prepared.vias().count == 1)
     }
 
     @Test func aRequestWithoutViaGetsOneWithTheMagicCookieAndRport() throws {
-        let prepared = OutgoingRequest.prepare(try request(via: nil), preferred: .tcp, sentBy: "[2001:db8::1]:5060",
-                                               udpMTUBytes: 1300, branchSuffix: "r4nd0m")
-        let via = try #require(try prepared.message.topVia())
+        let prepared = OutgoingRequest.prepare(try request(via: nil), transport: .tcp, sentBy: "[2001:db8::1]:5060",
+                                               branchSuffix: "r4nd0m")
+        let via = try #require(try prepared.topVia())
         #expect(via.hasRFC3261Branch)
         #expect(via.branch == "z9hG4bKr4nd0m")
         #expect(via.rport != nil)
         #expect(via.host == "[2001:db8::1]")
-        #expect(prepared.transport == .tcp)
+        #expect(via.transport == "TCP")
     }
 }
 

@@ -84,9 +84,9 @@ final class ServerShared: @unchecked Sendable {
         }
     }
 
-    /// Opens a connection from the calling worker (it owns it).
-    func openConnection(to destination: SocketAddress, listenerIndex: Int, now: Instant) -> Result<TCPConnection, ConnectionTable.Refusal> {
-        let worker = workers[CallIDPartition.worker(forCallID: Array(destination.description.utf8), workerCount: workerCount)]
+    /// Opens a connection owned by `worker`, the one sending on it.
+    func openConnection(to destination: SocketAddress, listenerIndex: Int, from worker: Worker,
+                        now: Instant) -> Result<TCPConnection, ConnectionTable.Refusal> {
         let result = connections.connect(to: destination, listenerIndex: listenerIndex, queue: worker.queue,
                                          limits: parserLimits.withLock { $0 }, now: now.nanoseconds,
                                          callbacks: callbacks(for: worker))

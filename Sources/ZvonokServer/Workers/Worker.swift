@@ -293,9 +293,9 @@ public final class Worker: @unchecked Sendable {
             peer.connectionID = nil
             peer.listenerIndex = tcpListener
         }
-        let prepared = OutgoingRequest.prepare(request, preferred: peer.transport, sentBy: sentBy(toward: peer),
-                                               udpMTUBytes: Int.max, branchSuffix: tokens.token())
-        return (prepared.message, peer)
+        let message = OutgoingRequest.prepare(request, transport: peer.transport, sentBy: sentBy(toward: peer),
+                                              branchSuffix: tokens.token())
+        return (message, peer)
     }
 
     /// The advertised address, else the listening point's address (the local address toward the
@@ -358,7 +358,7 @@ public final class Worker: @unchecked Sendable {
         if let connection = connections.connection(to: destination) {
             return connection.send(bytes) ? nil : "connection to \(destination) is closed"
         }
-        switch shared.openConnection(to: destination, listenerIndex: peer.listenerIndex, now: now) {
+        switch shared.openConnection(to: destination, listenerIndex: peer.listenerIndex, from: self, now: now) {
         case .success(let connection): return connection.send(bytes) ? nil : "connection to \(destination) failed"
         case .failure(let refusal): return refusal.description
         }
