@@ -52,6 +52,8 @@ let package = Package(
         ),
         // Pure: REGISTER (§10), digest challenge/verify, the location service; declares AccountStore.
         .target(name: "Registrar", dependencies: ["SIPCore", "SIPTransaction"]),
+        // Pure: the stateful proxy of §16 (routing, forking, Record-Route, response selection, CANCEL).
+        .target(name: "Proxy", dependencies: ["SIPCore", "SIPTransaction", "Registrar"]),
         // I/O edge: SQLite (GRDB) implementations of the store protocols, migrations.
         .target(name: "Storage", dependencies: ["Registrar", .product(name: "GRDB", package: "GRDB.swift")]),
         // Pure: money as integer minor units, tariffs and increments, trial minutes, free directions,
@@ -73,7 +75,7 @@ let package = Package(
         .target(
             name: "ZvonokServer",
             dependencies: [
-                "SIPCore", "SIPTransaction", "SIPTransport", "ZvonokConfig",
+                "SIPCore", "SIPTransaction", "SIPTransport", "ZvonokConfig", "Registrar", "Proxy", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -104,6 +106,7 @@ let package = Package(
         .testTarget(name: "ZvonokConfigTests", dependencies: ["ZvonokConfig", "SIPCore"]),
         .testTarget(name: "ZvonokServerTests", dependencies: ["ZvonokServer", "SIPTransaction", "SIPTransport", "SIPCore"]),
         .testTarget(name: "RegistrarTests", dependencies: ["Registrar", "SIPCore"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "Registrar", "SIPTransaction", "SIPCore"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Registrar"]),
         .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore", "Registrar", "Storage"]),
         // Many user agents and a server over a seeded lossy network, invariants checked (ARCHITECTURE "Tests, in layers" 3).

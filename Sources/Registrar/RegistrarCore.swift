@@ -1,5 +1,14 @@
 import SIPCore
 
+/// What digest authentication of a request decided (RFC 3261 §22).
+public enum AuthenticationResult: Sendable {
+    /// The credentials are right for this user name.
+    case authenticated(username: String)
+    /// Send `response` (401/407 challenge, 400, or 403 for a banned source); `note` is for the
+    /// operator's log.
+    case refused(SIPMessage, note: String?)
+}
+
 /// The registrar (RFC 3261 §10.3) with digest authentication (RFC 7616, RFC 8760): what it does
 /// with one REGISTER, as a pure value. The caller (a worker) looks the account up first (from a
 /// cache over `AccountStore`), passes the time, a random value for new nonces and a To tag, and
@@ -47,6 +56,14 @@ public struct RegistrarCore<Peer: Sendable & Hashable>: Sendable {
         self.nonceCounts = NonceCountWindow(capacity: nonceCapacity, lifetimeSeconds: verifier.nonceLifetimeSeconds)
     }
 
+    /// New limits for the failed-authentication ban (a reload); running bans and counts stay.
+    public mutating func updateThrottle(maxFailures: Int, windowSeconds: Int64, banSeconds: Int64) {
+        precondition(maxFailures > 0 && windowSeconds > 0 && banSeconds >= 0)
+        throttle.maxFailures = maxFailures
+        throttle.windowSeconds = windowSeconds
+        throttle.banSeconds = banSeconds
+    }
+
     /// Bindings read back from storage at start.
     public mutating func load(_ bindings: [Binding<Peer>]) { location.load(bindings) }
 
@@ -64,10 +81,6 @@ public struct RegistrarCore<Peer: Sendable & Hashable>: Sendable {
             Outcome(response: request.makeResponse(statusCode: code, reason: reason, toTag: toTag, headers: headers),
                     changes: [], note: note)
         }
-        if let until = throttle.bannedUntil(source, at: now) {
-            return reply(403, "Too many failed authentications",
-                         [(.retryAfter, String(until - now))], note: "refused REGISTER from banned source \(source)")
-        }
         guard let target = request.requestURIText.flatMap({ try? URI(parsing: $0, context: .requestURI) })?.sipURI,
               target.host.equalsIgnoringASCIICase(ByteString(domain)) else {
             return reply(403, "Not a domain served here")
@@ -78,30 +91,11 @@ public struct RegistrarCore<Peer: Sendable & Hashable>: Sendable {
         }
         let username = userBytes.string
 
-        // Authentication (RFC 7616 §3.3–3.4; RFC 8760).
-        let credentials: DigestCredentials?
-        do {
-            credentials = try request.digestCredentials(realm: verifier.realm)
-        } catch {
-            return reply(400, "Bad Authorization: \(error)")
-        }
-        guard let credentials else { return challenge(request, now: now, random: nonceRandom, stale: false, toTag: toTag) }
-        let claimed = credentials.username.string
-        guard let account, account.username == claimed, account.enabled, account.realm == verifier.realm else {
-            return failed(request, source: source, now: now, random: nonceRandom, toTag: toTag,
-                          why: "authentication failed for \(claimed) from \(source) (unknown, disabled or other realm)")
-        }
-        let ha1 = credentials.algorithm == .sha256 ? account.ha1SHA256 : account.ha1MD5
-        switch verifier.verify(credentials, method: .register, requestURI: nil, ha1: ha1, now: now, nonceCounts: &nonceCounts) {
-        case .authenticated:
-            throttle.recordSuccess(from: source)
-        case .stale, .replayed:
-            return challenge(request, now: now, random: nonceRandom, stale: true, toTag: toTag)
-        case .uriMismatch:
-            return reply(400, "Digest uri does not match the Request-URI")
-        case .wrongResponse, .invalidNonce, .wrongRealm:
-            return failed(request, source: source, now: now, random: nonceRandom, toTag: toTag,
-                          why: "wrong password for \(claimed) from \(source)")
+        let claimed: String
+        switch authenticate(request, asProxy: false, source: source, account: account, now: now,
+                            nonceRandom: nonceRandom, toTag: toTag) {
+        case .authenticated(let user): claimed = user
+        case .refused(let response, let note): return Outcome(response: response, changes: [], note: note)
         }
         guard claimed == username else {
             return reply(403, "Authenticated as \(claimed), not \(username)")
@@ -182,21 +176,70 @@ public struct RegistrarCore<Peer: Sendable & Hashable>: Sendable {
                        changes: changes, note: nil)
     }
 
-    private func challenge(_ request: SIPMessage, now: Int64, random: UInt64, stale: Bool, toTag: String) -> Outcome {
-        let headers = verifier.challenges(now: now, random: random, stale: stale).map { (KnownHeader.wwwAuthenticate, $0.headerValue) }
-        return Outcome(response: request.makeResponse(statusCode: 401, reason: "Unauthorized", toTag: toTag, headers: headers),
-                       changes: [], note: nil)
+    /// Digest authentication of any request (RFC 3261 §22; RFC 7616 §3.3–3.4; RFC 8760), for the
+    /// registrar (`asProxy` false: Authorization, 401 with WWW-Authenticate) and the proxy (`asProxy`
+    /// true: Proxy-Authorization, 407 with Proxy-Authenticate, §22.3). `account` is the one named
+    /// by the credentials' user name, looked up by the caller (nil when unknown or when there are no
+    /// credentials). A banned source is refused with 403 before its credentials are looked at; no
+    /// credentials, a stale or replayed nonce → a challenge (`stale=true` for the latter); a wrong
+    /// response, an unknown, disabled or other-realm account → a challenge and a failure counted
+    /// for the source (unknown and wrong look the same from outside).
+    public mutating func authenticate(_ request: SIPMessage, asProxy: Bool, source: String, account: Account?,
+                                      now: Int64, nonceRandom: UInt64, toTag: String) -> AuthenticationResult {
+        if let until = throttle.bannedUntil(source, at: now) {
+            return .refused(request.makeResponse(statusCode: 403, reason: "Too many failed authentications",
+                                                 toTag: toTag, headers: [(.retryAfter, String(until - now))]),
+                            note: "refused \(request.method?.name ?? "request") from banned source \(source)")
+        }
+        let credentials: DigestCredentials?
+        do {
+            credentials = try request.digestCredentials(realm: verifier.realm, proxy: asProxy)
+        } catch {
+            return .refused(request.makeResponse(statusCode: 400, reason: "Bad \(asProxy ? "Proxy-" : "")Authorization: \(error)",
+                                                 toTag: toTag), note: nil)
+        }
+        guard let credentials else {
+            return .refused(challenge(request, asProxy: asProxy, now: now, random: nonceRandom, stale: false, toTag: toTag), note: nil)
+        }
+        let claimed = credentials.username.string
+        guard let account, account.username == claimed, account.enabled, account.realm == verifier.realm else {
+            return failed(request, asProxy: asProxy, source: source, now: now, random: nonceRandom, toTag: toTag,
+                          why: "authentication failed for \(claimed) from \(source) (unknown, disabled or other realm)")
+        }
+        let ha1 = credentials.algorithm == .sha256 ? account.ha1SHA256 : account.ha1MD5
+        guard let method = request.method else { preconditionFailure("authenticate() with a response") }
+        let requestURI = asProxy ? request.requestURIText.flatMap { try? URI(parsing: $0, context: .requestURI) } : nil
+        switch verifier.verify(credentials, method: method, requestURI: requestURI, ha1: ha1, now: now, nonceCounts: &nonceCounts) {
+        case .authenticated:
+            throttle.recordSuccess(from: source)
+            return .authenticated(username: claimed)
+        case .stale, .replayed:
+            return .refused(challenge(request, asProxy: asProxy, now: now, random: nonceRandom, stale: true, toTag: toTag), note: nil)
+        case .uriMismatch:
+            return .refused(request.makeResponse(statusCode: 400, reason: "Digest uri does not match the Request-URI", toTag: toTag),
+                            note: nil)
+        case .wrongResponse, .invalidNonce, .wrongRealm:
+            return failed(request, asProxy: asProxy, source: source, now: now, random: nonceRandom, toTag: toTag,
+                          why: "wrong password for \(claimed) from \(source)")
+        }
     }
 
-    private mutating func failed(_ request: SIPMessage, source: String, now: Int64, random: UInt64, toTag: String,
-                                 why: String) -> Outcome {
-        var outcome = challenge(request, now: now, random: random, stale: false, toTag: toTag)
+    private func challenge(_ request: SIPMessage, asProxy: Bool, now: Int64, random: UInt64, stale: Bool, toTag: String) -> SIPMessage {
+        let header: KnownHeader = asProxy ? .proxyAuthenticate : .wwwAuthenticate
+        let headers = verifier.challenges(now: now, random: random, stale: stale, algorithms: policy.digestAlgorithms)
+            .map { (header, $0.headerValue) }
+        return request.makeResponse(statusCode: asProxy ? 407 : 401,
+                                    reason: asProxy ? "Proxy Authentication Required" : "Unauthorized",
+                                    toTag: toTag, headers: headers)
+    }
+
+    private mutating func failed(_ request: SIPMessage, asProxy: Bool, source: String, now: Int64, random: UInt64,
+                                 toTag: String, why: String) -> AuthenticationResult {
+        let response = challenge(request, asProxy: asProxy, now: now, random: random, stale: false, toTag: toTag)
         if let until = throttle.recordFailure(from: source, at: now) {
-            outcome.note = "\(why); \(source) banned for \(until - now) s after \(throttle.maxFailures) failures"
-        } else {
-            outcome.note = why
+            return .refused(response, note: "\(why); \(source) banned for \(until - now) s after \(throttle.maxFailures) failures")
         }
-        return outcome
+        return .refused(response, note: why)
     }
 
     /// `0.5` → 500, `1` → 1000 (§20.10 q-value: 0 to 1 with at most three decimals).

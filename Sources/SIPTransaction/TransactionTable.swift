@@ -250,20 +250,11 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
     /// A To tag for a stateless response: FNV-1a (64 bits) of the Call-ID, the From tag and the top
     /// Via branch, in hex. The same request always gets the same tag.
     static func statelessToTag(for request: SIPMessage) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ bytes: ArraySlice<UInt8>?) {
-            for c in bytes ?? [] {
-                hash ^= UInt64(c)
-                hash = hash &* 0x0000_0100_0000_01b3
-            }
-            hash ^= 0xFF
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        mix(request.firstValue(.callID)?.bytes)
-        mix((try? request.from())?.tag?.bytes)
-        mix((try? request.topVia())?.branch?.bytes)
-        let hex = String(hash, radix: 16)
-        return "z" + String(repeating: "0", count: 16 - hex.count) + hex
+        var hash = FNV1a()
+        hash.combineField(request.firstValue(.callID)?.bytes ?? [])
+        hash.combineField((try? request.from())?.tag?.bytes ?? [])
+        hash.combineField((try? request.topVia())?.branch?.bytes ?? [])
+        return "z" + hash.hex
     }
 }
 

@@ -17,6 +17,8 @@ public enum TransactionUserEvent<Peer: Sendable & Hashable>: Sendable {
     case timedOut(TransactionID)
     /// The transport could not deliver a message of the transaction (§8.1.3.1, §17.1.4, §17.2.4).
     case transportFailed(TransactionID)
+    /// A timer the TU armed with `startTimer` fired.
+    case timerFired(TransactionUserTimer)
 }
 
 /// What the transaction user asks the server to do.
@@ -27,6 +29,24 @@ public enum TransactionUserAction<Peer: Sendable & Hashable>: Sendable {
     case sendRequest(SIPMessage, to: Peer)
     /// Send outside any transaction: the ACK for a 2xx (§13.2.2.4) or a 2xx a proxy forwards (§16.7).
     case sendStateless(SIPMessage, to: Peer)
+    /// Cancel the pending INVITE of a client transaction the TU started (§9.1): the server builds
+    /// the CANCEL from the request as it was sent (same top Via, so the same transport and
+    /// sent-by) and sends it to the same peer in a transaction of its own. Nothing happens when
+    /// the INVITE transaction is gone.
+    case cancelClientTransaction(TransactionID)
+    /// Arm a TU timer (Timer C of a proxy, §16.6 step 11; a B2BUA's credit timer), replacing it
+    /// if armed; it comes back as `.timerFired`.
+    case startTimer(TransactionUserTimer, after: Duration)
+    case cancelTimer(TransactionUserTimer)
+    /// A line for the operator's log (a refused authentication, a ban), at notice level.
+    case note(String)
+}
+
+/// A timer of the transaction user, named by what it guards. The server keeps it on the same
+/// timer wheel as the transactions' timers.
+public enum TransactionUserTimer: Hashable, Sendable {
+    /// §16.6 step 11: Timer C of a proxy's INVITE client transaction (> 3 min).
+    case timerC(TransactionID)
 }
 
 /// The transaction user (RFC 3261 §17: the layer above the transactions): the registrar, the

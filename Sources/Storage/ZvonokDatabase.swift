@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The embedded database (SQLite through GRDB, ARCHITECTURE "Storage"): one file, WAL mode so
@@ -35,7 +36,38 @@ public final class ZvonokDatabase: Sendable {
                 t.column("createdAt", .integer).notNull()
             }
         }
+        migrator.registerMigration("v3 registrar bindings and secrets") { db in
+            try db.create(table: "registrarBinding") { t in
+                t.column("username", .text).notNull()
+                t.column("contact", .text).notNull()
+                t.column("qThousandths", .integer)
+                t.column("expiresAt", .integer).notNull()
+                t.column("callID", .text).notNull()
+                t.column("cseq", .integer).notNull()
+                t.column("peer", .text).notNull()
+                t.primaryKey(["username", "contact"])
+            }
+            try db.create(table: "serverSecret") { t in
+                t.primaryKey("name", .text)
+                t.column("value", .blob).notNull()
+            }
+        }
         return migrator
+    }
+
+    /// The server secret called `name` (e.g. the key of digest nonces): created at random on
+    /// first use and kept, so that every process on this database agrees on it and a restart does
+    /// not invalidate the nonces clients hold.
+    public func serverSecret(named name: String, byteCount: Int = 32) throws -> [UInt8] {
+        try writer.write { db in
+            if let data = try Data.fetchOne(db, sql: "SELECT value FROM serverSecret WHERE name = ?", arguments: [name]) {
+                return [UInt8](data)
+            }
+            var generator = SystemRandomNumberGenerator()
+            let bytes = (0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+            try db.execute(sql: "INSERT INTO serverSecret (name, value) VALUES (?, ?)", arguments: [name, Data(bytes)])
+            return bytes
+        }
     }
 
     /// The migrations applied so far, oldest first (for `zvonokctl` and tests).

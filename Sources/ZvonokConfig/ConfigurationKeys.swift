@@ -8,9 +8,9 @@ public enum ConfigurationKeys {
     /// Every key, in the order the example file and README list them.
     public static let all: [String] = table.map(\.name)
 
-    /// The keys whose change needs a restart: the bound sockets, the worker count, the receive
-    /// buffer size, the database file and the metrics endpoint. Everything else is applied live
-    /// on SIGHUP.
+    /// The keys whose change needs a restart: the bound sockets, the worker count, the domain and
+    /// realm (stored password hashes and live bindings depend on them), the nonce lifetime, Timer C,
+    /// the database file and the metrics endpoint. Everything else is applied live on SIGHUP.
     public static let restartRequired: Set<String> = Set(table.filter(\.restartRequired).map(\.name))
 
     /// The environment variable that overrides `key`, by swift-configuration's
@@ -42,8 +42,8 @@ public enum ConfigurationKeys {
 
     static let table: [Key] = [
         Key(name: "listen", restartRequired: true) { $0.listen != $1.listen },
-        Key(name: "domain", restartRequired: false) { $0.domain != $1.domain },
-        Key(name: "realm", restartRequired: false) { $0.realm != $1.realm },
+        Key(name: "domain", restartRequired: true) { $0.domain != $1.domain },
+        Key(name: "realm", restartRequired: true) { $0.realm != $1.realm },
         Key(name: "advertisedAddress", restartRequired: false) { $0.advertisedAddress != $1.advertisedAddress },
         Key(name: "workers", restartRequired: true) { $0.workers != $1.workers },
         Key(name: "timers.t1Milliseconds", restartRequired: false) { $0.timers.t1Milliseconds != $1.timers.t1Milliseconds },
@@ -66,6 +66,34 @@ public enum ConfigurationKeys {
         Key(name: "shutdown.gracePeriodSeconds", restartRequired: false) {
             $0.shutdown.gracePeriodSeconds != $1.shutdown.gracePeriodSeconds
         },
+        Key(name: "registrar.minExpiresSeconds", restartRequired: false) {
+            $0.registrar.minExpiresSeconds != $1.registrar.minExpiresSeconds
+        },
+        Key(name: "registrar.maxExpiresSeconds", restartRequired: false) {
+            $0.registrar.maxExpiresSeconds != $1.registrar.maxExpiresSeconds
+        },
+        Key(name: "registrar.defaultExpiresSeconds", restartRequired: false) {
+            $0.registrar.defaultExpiresSeconds != $1.registrar.defaultExpiresSeconds
+        },
+        Key(name: "registrar.maxBindingsPerUser", restartRequired: false) {
+            $0.registrar.maxBindingsPerUser != $1.registrar.maxBindingsPerUser
+        },
+        Key(name: "authentication.algorithms", restartRequired: false) {
+            $0.authentication.algorithms != $1.authentication.algorithms
+        },
+        Key(name: "authentication.nonceLifetimeSeconds", restartRequired: true) {
+            $0.authentication.nonceLifetimeSeconds != $1.authentication.nonceLifetimeSeconds
+        },
+        Key(name: "authentication.maxFailures", restartRequired: false) {
+            $0.authentication.maxFailures != $1.authentication.maxFailures
+        },
+        Key(name: "authentication.failureWindowSeconds", restartRequired: false) {
+            $0.authentication.failureWindowSeconds != $1.authentication.failureWindowSeconds
+        },
+        Key(name: "authentication.banSeconds", restartRequired: false) {
+            $0.authentication.banSeconds != $1.authentication.banSeconds
+        },
+        Key(name: "proxy.timerCSeconds", restartRequired: true) { $0.proxy.timerCSeconds != $1.proxy.timerCSeconds },
     ]
 
     /// The sections (`timers`, `limits`, …) with their keys' last components.
@@ -112,11 +140,9 @@ extension ZvonokConfiguration {
         ConfigurationKeys.table.filter { $0.differs(self, new) }.map(\.name)
     }
 
-    /// The changed keys that a SIGHUP reload cannot apply: `listen`, `workers`,
-    /// `limits.maxMessageBytes`, `database.path`, `metrics.address`, `metrics.port`. The daemon
-    /// keeps running with the old values of these and logs that a restart is needed; every other
-    /// key (log level, timers, the other limits, domain, realm, advertised address, grace period)
-    /// takes effect live.
+    /// The changed keys that a SIGHUP reload cannot apply (`ConfigurationKeys.restartRequired`).
+    /// The daemon keeps running with the old values of these and logs that a restart is needed;
+    /// every other key takes effect live.
     public func restartRequiredChanges(to new: ZvonokConfiguration) -> [String] {
         changedKeys(to: new).filter { ConfigurationKeys.restartRequired.contains($0) }
     }

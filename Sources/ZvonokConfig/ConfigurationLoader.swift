@@ -88,6 +88,16 @@ public enum ConfigurationLoader {
         if let address = values.string("metrics.address") { configuration.metrics.address = address }
         if let port = values.int("metrics.port") { configuration.metrics.port = port }
         if let grace = values.int("shutdown.gracePeriodSeconds") { configuration.shutdown.gracePeriodSeconds = grace }
+        if let v = values.int("registrar.minExpiresSeconds") { configuration.registrar.minExpiresSeconds = v }
+        if let v = values.int("registrar.maxExpiresSeconds") { configuration.registrar.maxExpiresSeconds = v }
+        if let v = values.int("registrar.defaultExpiresSeconds") { configuration.registrar.defaultExpiresSeconds = v }
+        if let v = values.int("registrar.maxBindingsPerUser") { configuration.registrar.maxBindingsPerUser = v }
+        if let v = values.list("authentication.algorithms") { configuration.authentication.algorithms = v.map { $0.lowercased() } }
+        if let v = values.int("authentication.nonceLifetimeSeconds") { configuration.authentication.nonceLifetimeSeconds = v }
+        if let v = values.int("authentication.maxFailures") { configuration.authentication.maxFailures = v }
+        if let v = values.int("authentication.failureWindowSeconds") { configuration.authentication.failureWindowSeconds = v }
+        if let v = values.int("authentication.banSeconds") { configuration.authentication.banSeconds = v }
+        if let v = values.int("proxy.timerCSeconds") { configuration.proxy.timerCSeconds = v }
 
         // Range checks apply to what was written, so `workers` is resolved only afterwards.
         problems += values.problems
@@ -170,6 +180,14 @@ struct ValueReader {
             fail(key, "expected a single value, found a list (\(source(of: key)))")
         }
         return nil
+    }
+
+    /// A YAML list of strings, or one comma-separated string (as an environment variable writes it).
+    mutating func list(_ key: String) -> [String]? {
+        guard !isNull(key) else { return nil }
+        if let list = reader.stringArray(forKey: ConfigKey(key)) { return list }
+        guard let text = reader.string(forKey: ConfigKey(key)) else { return nil }
+        return text.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) }
     }
 
     /// `listen`: a YAML list of strings, or one comma-separated string (how the environment

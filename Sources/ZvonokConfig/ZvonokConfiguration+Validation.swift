@@ -13,6 +13,15 @@ extension ZvonokConfiguration {
         "limits.udpMTUBytes": 576...65_507,
         "metrics.port": 0...65_535,
         "shutdown.gracePeriodSeconds": 0...3600,
+        "registrar.minExpiresSeconds": 1...86_400,
+        "registrar.maxExpiresSeconds": 1...604_800,
+        "registrar.defaultExpiresSeconds": 1...604_800,
+        "registrar.maxBindingsPerUser": 1...100,
+        "authentication.nonceLifetimeSeconds": 10...86_400,
+        "authentication.maxFailures": 1...1000,
+        "authentication.failureWindowSeconds": 1...86_400,
+        "authentication.banSeconds": 0...86_400,
+        "proxy.timerCSeconds": 1...3600,
     ]
 
     /// The most listen points one server binds.
@@ -122,6 +131,29 @@ extension ZvonokConfiguration {
         }
         check("metrics.port", metrics.port)
         check("shutdown.gracePeriodSeconds", shutdown.gracePeriodSeconds)
+
+        check("registrar.minExpiresSeconds", registrar.minExpiresSeconds)
+        check("registrar.maxExpiresSeconds", registrar.maxExpiresSeconds)
+        check("registrar.defaultExpiresSeconds", registrar.defaultExpiresSeconds)
+        check("registrar.maxBindingsPerUser", registrar.maxBindingsPerUser)
+        if !skipped.contains("registrar.minExpiresSeconds"), !skipped.contains("registrar.maxExpiresSeconds"),
+           registrar.maxExpiresSeconds < registrar.minExpiresSeconds {
+            report("registrar.maxExpiresSeconds",
+                   "\(registrar.maxExpiresSeconds) is less than registrar.minExpiresSeconds (\(registrar.minExpiresSeconds))")
+        }
+        if !skipped.contains("authentication.algorithms") {
+            if authentication.algorithms.isEmpty {
+                report("authentication.algorithms", "must name at least one of sha256, md5")
+            }
+            for name in authentication.algorithms where !Authentication.knownAlgorithms.contains(name) {
+                report("authentication.algorithms", "\"\(name)\" is not one of sha256, md5")
+            }
+        }
+        check("authentication.nonceLifetimeSeconds", authentication.nonceLifetimeSeconds)
+        check("authentication.maxFailures", authentication.maxFailures)
+        check("authentication.failureWindowSeconds", authentication.failureWindowSeconds)
+        check("authentication.banSeconds", authentication.banSeconds)
+        check("proxy.timerCSeconds", proxy.timerCSeconds)
         return problems
     }
 

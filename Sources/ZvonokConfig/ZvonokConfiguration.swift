@@ -35,6 +35,12 @@ public struct ZvonokConfiguration: Sendable, Equatable {
     public var metrics: Metrics
     /// Graceful shutdown.
     public var shutdown: Shutdown
+    /// The registrar's binding rules (RFC 3261 §10.3).
+    public var registrar: Registrar
+    /// Digest authentication of REGISTER (401) and proxied requests (407), and the ban on guessing.
+    public var authentication: Authentication
+    /// The stateful proxy (RFC 3261 §16).
+    public var proxy: Proxy
 
     /// A configuration from its parts, each defaulting to its default; `realm` nil means `domain`.
     public init(
@@ -48,8 +54,14 @@ public struct ZvonokConfiguration: Sendable, Equatable {
         log: Log = Log(),
         database: Database = Database(),
         metrics: Metrics = Metrics(),
-        shutdown: Shutdown = Shutdown()
+        shutdown: Shutdown = Shutdown(),
+        registrar: Registrar = Registrar(),
+        authentication: Authentication = Authentication(),
+        proxy: Proxy = Proxy()
     ) {
+        self.registrar = registrar
+        self.authentication = authentication
+        self.proxy = proxy
         self.listen = listen
         self.domain = domain
         self.realm = realm ?? domain
@@ -205,6 +217,66 @@ public struct ZvonokConfiguration: Sendable, Equatable {
         /// A 32-second grace period unless given.
         public init(gracePeriodSeconds: Int = 32) {
             self.gracePeriodSeconds = gracePeriodSeconds
+        }
+    }
+
+    /// RFC 3261 §10.3 binding rules.
+    public struct Registrar: Sendable, Equatable {
+        /// A registration shorter than this (but not 0) gets 423 with Min-Expires, default 60 s; 1–86400.
+        public var minExpiresSeconds: Int
+        /// Longer registrations are shortened to this, default 3600 s; at least the minimum, at most 604800.
+        public var maxExpiresSeconds: Int
+        /// The expiry when a REGISTER gives none, default 3600 s; clamped to the two above.
+        public var defaultExpiresSeconds: Int
+        /// Devices one user may register at once, default 10; 1–100.
+        public var maxBindingsPerUser: Int
+
+        public init(minExpiresSeconds: Int = 60, maxExpiresSeconds: Int = 3600, defaultExpiresSeconds: Int = 3600,
+                    maxBindingsPerUser: Int = 10) {
+            self.minExpiresSeconds = minExpiresSeconds
+            self.maxExpiresSeconds = maxExpiresSeconds
+            self.defaultExpiresSeconds = defaultExpiresSeconds
+            self.maxBindingsPerUser = maxBindingsPerUser
+        }
+    }
+
+    /// Digest authentication (RFC 7616, RFC 8760) and the failed-authentication ban.
+    public struct Authentication: Sendable, Equatable {
+        /// The digest algorithms offered in challenges, in order; `sha256` and `md5`. Default both,
+        /// SHA-256 first (RFC 8760).
+        public var algorithms: [String]
+        /// How long a nonce is accepted before the client is asked again with stale=true, default
+        /// 300 s; 10–86400.
+        public var nonceLifetimeSeconds: Int
+        /// Failed authentications from one IP address within `failureWindowSeconds` that start a
+        /// ban, default 10; 1–1000.
+        public var maxFailures: Int
+        /// The window failures are counted in, default 60 s; 1–86400.
+        public var failureWindowSeconds: Int
+        /// How long a banned address is refused (403), default 300 s; 0–86400.
+        public var banSeconds: Int
+
+        public init(algorithms: [String] = ["sha256", "md5"], nonceLifetimeSeconds: Int = 300, maxFailures: Int = 10,
+                    failureWindowSeconds: Int = 60, banSeconds: Int = 300) {
+            self.algorithms = algorithms
+            self.nonceLifetimeSeconds = nonceLifetimeSeconds
+            self.maxFailures = maxFailures
+            self.failureWindowSeconds = failureWindowSeconds
+            self.banSeconds = banSeconds
+        }
+
+        /// The algorithm names accepted in `algorithms`.
+        public static let knownAlgorithms = ["sha256", "md5"]
+    }
+
+    /// The stateful proxy (RFC 3261 §16).
+    public struct Proxy: Sendable, Equatable {
+        /// Timer C (§16.6 step 11): an INVITE branch silent this long after its last provisional
+        /// response is cancelled. Default 181 s (the RFC asks for more than 3 minutes); 1–3600.
+        public var timerCSeconds: Int
+
+        public init(timerCSeconds: Int = 181) {
+            self.timerCSeconds = timerCSeconds
         }
     }
 }

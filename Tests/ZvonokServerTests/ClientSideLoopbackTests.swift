@@ -84,7 +84,7 @@ final class Arrivals: Sendable {
             listen: [ListenAddress(transport: .udp, address: SocketAddress(ip: "127.0.0.1", port: 0)!),
                      ListenAddress(transport: .tcp, address: SocketAddress(ip: "127.0.0.1", port: 0)!)],
             workerCount: 1, worker: WorkerSettings(), connectionLimits: .init(maxConnections: 10, maxConnectionsPerIP: 10))
-        let server = SIPServer(options: options, metrics: CountingMetrics(), logger: Logger(label: "test")) { _ in
+        let server = SIPServer(options: options, metrics: CountingMetrics(), logger: Logger(label: "test")) { _, _ in
             SendingTU(target: target, bodyBytes: bodyBytes, events: events)
         }
         try server.start()

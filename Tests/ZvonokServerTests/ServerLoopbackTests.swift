@@ -84,7 +84,7 @@ struct CountingResponder: TransactionUser {
                                                              tcpIdleTimeout: tcpIdleTimeout),
                 connectionLimits: .init(maxConnections: 10, maxConnectionsPerIP: 10))
             let delivered = self.delivered
-            server = SIPServer(options: options, metrics: metrics, logger: Logger(label: "test")) { _ in
+            server = SIPServer(options: options, metrics: metrics, logger: Logger(label: "test")) { _, _ in
                 CountingResponder(delivered: delivered)
             }
             try server.start()

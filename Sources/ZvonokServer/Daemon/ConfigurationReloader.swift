@@ -3,8 +3,8 @@ import Synchronization
 import ZvonokConfig
 
 /// SIGHUP: re-reads the configuration file and environment and applies what can change while
-/// running (log level, timers, limits); what needs a restart (listen addresses, workers, the
-/// database, metrics) is logged as such and left as it is. A file that does not validate leaves
+/// running (log level, timers, limits, registrar and ban settings); what needs a restart (listen
+/// addresses, workers, domain, realm, the database, metrics, Timer C) is logged as such and left as it is. A file that does not validate leaves
 /// the running configuration in place, and the log says why.
 actor ConfigurationReloader {
     private var current: ZvonokConfiguration
@@ -12,12 +12,15 @@ actor ConfigurationReloader {
     private let environment: [String: String]
     private let coreCount: Int
     private let server: SIPServer
+    private let registrar: RegistrarService?
     private let logLevel: LogLevelControl
     private let notifier: SystemdNotifier
     private let logger: Logger
 
     init(current: ZvonokConfiguration, file: String?, environment: [String: String], coreCount: Int,
-         server: SIPServer, logLevel: LogLevelControl, notifier: SystemdNotifier, logger: Logger) {
+         server: SIPServer, registrar: RegistrarService?, logLevel: LogLevelControl, notifier: SystemdNotifier,
+         logger: Logger) {
+        self.registrar = registrar
         self.current = current
         self.file = file
         self.environment = environment
@@ -49,6 +52,14 @@ actor ConfigurationReloader {
         applied.workers = current.workers
         applied.database = current.database
         applied.metrics = current.metrics
+        applied.domain = current.domain
+        applied.realm = current.realm
+        applied.authentication.nonceLifetimeSeconds = current.authentication.nonceLifetimeSeconds
+        applied.proxy = current.proxy
+        registrar?.reconfigure(policy: ServerAssembly.registrarPolicy(for: applied),
+                               maxFailures: applied.authentication.maxFailures,
+                               windowSeconds: Int64(applied.authentication.failureWindowSeconds),
+                               banSeconds: Int64(applied.authentication.banSeconds))
         logLevel.level = LogLevels.logger(applied.log.level)
         server.reload(worker: ServerAssembly.workerSettings(for: applied),
                       connectionLimits: ServerAssembly.connectionLimits(for: applied))

@@ -1,6 +1,8 @@
 import SIPCore
 import SIPTransaction
 import SIPTransport
+import Proxy
+import Registrar
 import ZvonokConfig
 
 /// Turns the operator's configuration into what the server runs with: listening addresses,
@@ -36,5 +38,30 @@ public enum ServerAssembly {
     public static func listenAddress(_ point: ListenPoint) -> ListenAddress? {
         guard let address = SocketAddress(ip: point.address, port: UInt16(clamping: point.port)) else { return nil }
         return ListenAddress(transport: point.transport == .tcp ? .tcp : .udp, address: address)
+    }
+
+    /// The registrar's binding rules and the digest algorithms offered.
+    public static func registrarPolicy(for configuration: ZvonokConfiguration) -> RegistrarPolicy {
+        let r = configuration.registrar
+        let algorithms = configuration.authentication.algorithms.compactMap { name -> DigestAlgorithm? in
+            switch name { case "sha256": .sha256; case "md5": .md5; default: nil }
+        }
+        return RegistrarPolicy(minExpiresSeconds: Int64(r.minExpiresSeconds), maxExpiresSeconds: Int64(r.maxExpiresSeconds),
+                               defaultExpiresSeconds: Int64(r.defaultExpiresSeconds), maxBindingsPerUser: r.maxBindingsPerUser,
+                               digestAlgorithms: algorithms)
+    }
+
+    /// The registrar core: the domain, digest verification with nonces under `secret`, the ban.
+    public static func registrarCore<Peer>(for configuration: ZvonokConfiguration, secret: [UInt8]) -> RegistrarCore<Peer> {
+        let a = configuration.authentication
+        let verifier = DigestVerifier(realm: configuration.realm, nonceCodec: NonceCodec(secret: secret),
+                                      nonceLifetimeSeconds: Int64(a.nonceLifetimeSeconds))
+        return RegistrarCore(domain: configuration.domain, verifier: verifier, policy: registrarPolicy(for: configuration),
+                             throttle: AuthenticationThrottle(maxFailures: a.maxFailures, windowSeconds: Int64(a.failureWindowSeconds),
+                                                              banSeconds: Int64(a.banSeconds)))
+    }
+
+    public static func proxyPolicy(for configuration: ZvonokConfiguration) -> ProxyPolicy {
+        ProxyPolicy(timerC: .seconds(configuration.proxy.timerCSeconds))
     }
 }

@@ -3,8 +3,10 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
+import Registrar
 import SIPTransaction
 import SIPTransport
+import Storage
 import ZvonokConfig
 
 /// `zvonokd`: the Zvonok SIP server daemon. Reads the configuration, binds the listening
@@ -76,15 +78,29 @@ public struct ZvonokDaemon: ParsableCommand {
 
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let options = ServerAssembly.options(for: configuration)
-        let server = SIPServer(options: options, metrics: metrics, logger: logger) { _ in
-            let tokens = RandomTokens()  // this worker's: the responder runs on its queue only
-            return BuiltInResponder<SIPPeer>(makeTag: { tokens.token() })
+        let registrar: RegistrarService
+        do {
+            registrar = try Self.openRegistrar(configuration, logger: logger)
+        } catch {
+            logger.critical("cannot open the database \(configuration.database.path): \(error)")
+            return 1
         }
+        let proxyPolicy = ServerAssembly.proxyPolicy(for: configuration)
+        let server = SIPServer(options: options, metrics: metrics, logger: logger) { _, addresses in
+            ZvonokTransactionUser(registrar: registrar, addresses: addresses, proxyPolicy: proxyPolicy)
+        }
+        server.onConnectionClosed { registrar.connectionClosed($0) }
         do {
             try server.start()
         } catch {
             logger.critical("cannot start: \(error)")
             return 1
+        }
+        registrar.accounts.start()
+        registrar.startSweeping()
+        defer {
+            registrar.accounts.stop()
+            registrar.stop()
         }
         var endpoint: MetricsEndpoint?
         if configuration.metrics.port != 0 {
@@ -106,7 +122,7 @@ public struct ZvonokDaemon: ParsableCommand {
             }
         }
         let reloader = ConfigurationReloader(current: configuration, file: file, environment: environment,
-                                             coreCount: coreCount, server: server, logLevel: logLevel,
+                                             coreCount: coreCount, server: server, registrar: registrar, logLevel: logLevel,
                                              notifier: notifier, logger: logger)
         let service = SIPService(server: server, reloader: reloader, notifier: notifier,
                                  gracePeriod: .seconds(configuration.shutdown.gracePeriodSeconds),
@@ -127,5 +143,18 @@ public struct ZvonokDaemon: ParsableCommand {
         }
         endpoint?.stop()
         return 0
+    }
+
+    /// Opens the database (migrating it), loads the accounts and the stored bindings, and makes
+    /// the registrar with the nonce secret kept in the database.
+    private static func openRegistrar(_ configuration: ZvonokConfiguration, logger: Logger) throws -> RegistrarService {
+        let database = try ZvonokDatabase(path: configuration.database.path)
+        let accounts = try AccountDirectory(store: SQLiteAccountStore(database: database), logger: logger)
+        let secret = try database.serverSecret(named: "digest-nonce")
+        let service = RegistrarService(core: ServerAssembly.registrarCore(for: configuration, secret: secret),
+                                       accounts: accounts, store: SQLiteBindingStore(database: database), logger: logger)
+        try service.loadBindings()
+        logger.info("database open", metadata: ["path": "\(configuration.database.path)", "accounts": "\(accounts.count)"])
+        return service
     }
 }

@@ -37,20 +37,26 @@ public final class SIPServer: @unchecked Sendable {
     private let acceptQueue = DispatchQueue(label: "zvonok.accept")
     private let state = Mutex<(listeners: [TCPListener], bound: [ListenAddress], started: Bool)>(([], [], false))
 
-    /// A server with one transaction user per worker from `makeTransactionUser(workerIndex)`.
+    /// A server with one transaction user per worker from `makeTransactionUser(workerIndex, addresses)`.
     public init(options: Options, metrics: any SIPMetrics, logger: Logger,
-                makeTransactionUser: (Int) -> any TransactionUser<SIPPeer>) {
+                makeTransactionUser: (Int, ServerAddresses) -> any TransactionUser<SIPPeer>) {
         self.options = options
         self.logger = logger
         shared = ServerShared(workerCount: options.workerCount, connectionLimits: options.connectionLimits,
-                              parserLimits: options.worker.parserLimits, metrics: metrics, logger: logger)
+                              parserLimits: options.worker.parserLimits, advertisedAddress: options.worker.advertisedAddress,
+                              metrics: metrics, logger: logger)
         var workerLogger = logger
         let workers = (0..<options.workerCount).map { index in
             workerLogger[metadataKey: "worker"] = "\(index)"
             return Worker(index: index, shared: shared, settings: options.worker,
-                          transactionUser: makeTransactionUser(index), logger: workerLogger)
+                          transactionUser: makeTransactionUser(index, shared.addresses), logger: workerLogger)
         }
         shared.setWorkers(workers)
+    }
+
+    /// Calls `handler` (on the closing connection's queue) whenever a TCP connection closes.
+    public func onConnectionClosed(_ handler: @escaping @Sendable (SIPPeer) -> Void) {
+        shared.onConnectionClosed(handler)
     }
 
     /// The listening points as bound (a configured port 0 shows the port the kernel chose).
@@ -160,6 +166,7 @@ public final class SIPServer: @unchecked Sendable {
     public func reload(worker settings: WorkerSettings, connectionLimits: ConnectionTable.Limits) {
         shared.connections.setLimits(connectionLimits)
         shared.setParserLimits(settings.parserLimits)
+        shared.addresses.setAdvertised(settings.advertisedAddress)
         for worker in shared.workers { worker.perform { $0.applySettings(settings) } }
     }
 }

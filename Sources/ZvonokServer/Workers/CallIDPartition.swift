@@ -12,11 +12,8 @@ public enum CallIDPartition {
     }
 
     public static func worker(forCallID bytes: some Sequence<UInt8>, workerCount: Int) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        return Int(hash % UInt64(max(workerCount, 1)))
+        var hash = FNV1a()
+        hash.combine(bytes)
+        return Int(hash.value % UInt64(max(workerCount, 1)))
     }
 }

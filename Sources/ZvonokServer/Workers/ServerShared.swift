@@ -16,22 +16,25 @@ final class ServerShared: @unchecked Sendable {
     private let nextConnectionWorker = Atomic<Int>(0)
     /// Set once, before any socket is read.
     private(set) var workers: [Worker] = []
-    /// The listening points as bound, by listener index; set once at start.
-    private(set) var bound: [ListenAddress] = []
+    /// The listening points as bound, the advertised address.
+    let addresses: ServerAddresses
+    /// Told when a TCP connection closes (the registrar drops the bindings reached through it).
+    private let connectionClosedHandlers = Mutex<[@Sendable (SIPPeer) -> Void]>([])
 
-    func setBound(_ bound: [ListenAddress]) { self.bound = bound }
-
-    func boundAddress(listenerIndex: Int) -> SocketAddress? {
-        bound.indices.contains(listenerIndex) ? bound[listenerIndex].address : nil
-    }
+    func setBound(_ bound: [ListenAddress]) { addresses.setBound(bound) }
 
     /// The first listening point with `transport` in `family`, to send from.
     func listenerIndex(for transport: TransportKind, family: SocketAddress.Family) -> Int? {
-        bound.firstIndex { $0.transport == transport && $0.address.family == family }
+        addresses.listenerIndex(for: transport, family: family)
+    }
+
+    func onConnectionClosed(_ handler: @escaping @Sendable (SIPPeer) -> Void) {
+        connectionClosedHandlers.withLock { $0.append(handler) }
     }
 
     init(workerCount: Int, connectionLimits: ConnectionTable.Limits, parserLimits: SIPParserLimits,
-         metrics: any SIPMetrics, logger: Logger) {
+         advertisedAddress: String?, metrics: any SIPMetrics, logger: Logger) {
+        self.addresses = ServerAddresses(advertised: advertisedAddress)
         self.workerCount = workerCount
         self.connections = ConnectionTable(limits: connectionLimits)
         self.metrics = metrics
@@ -60,6 +63,9 @@ final class ServerShared: @unchecked Sendable {
             closed: { [weak self] connection, reason in
                 guard let self else { return }
                 self.metrics.setConnections(self.connections.count)
+                let peer = SIPPeer(transport: .tcp, remote: connection.remote, listenerIndex: connection.listenerIndex,
+                                   connectionID: connection.id)
+                for handler in self.connectionClosedHandlers.withLock({ $0 }) { handler(peer) }
                 let level: Logger.Level = reason == .peerClosed || reason == .idle || reason == .shutdown ? .debug : .info
                 self.logger.log(level: level, "TCP connection closed",
                                 metadata: ["peer": "\(connection.remote)", "reason": "\(reason)"])

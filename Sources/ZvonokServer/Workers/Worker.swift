@@ -20,6 +20,12 @@ public final class Worker: @unchecked Sendable {
         var timer: TransactionTimer
     }
 
+    /// What the wheel holds: a transaction's timer or one of the transaction user's.
+    enum WheelEntry: Sendable {
+        case transaction(TimerKey)
+        case user(TransactionUserTimer)
+    }
+
     public let index: Int
     public let queue: DispatchQueue
     let shared: ServerShared
@@ -31,9 +37,11 @@ public final class Worker: @unchecked Sendable {
     var settings: WorkerSettings
     var table: TransactionTable<SIPPeer>
     var transactionUser: any TransactionUser<SIPPeer>
-    var wheel: TimerWheel<TimerKey>
+    var wheel: TimerWheel<WheelEntry>
     /// The wheel tokens of each transaction's armed timers.
-    var armed = TransactionMap<ArmedTimerTokens<TimerWheel<TimerKey>.Token>>()
+    var armed = TransactionMap<ArmedTimerTokens<TimerWheel<WheelEntry>.Token>>()
+    /// The wheel tokens of the transaction user's armed timers.
+    var userTimers: [TransactionUserTimer: TimerWheel<WheelEntry>.Token] = [:]
     /// This worker's own UDP socket for each UDP listening point, by listener index.
     var udpSockets: [Int: UDPSocket] = [:]
     var draining = false
@@ -272,7 +280,25 @@ public final class Worker: @unchecked Sendable {
                 let (_, outputs) = table.sendRequest(message, to: peer, reliableTransport: peer.transport.isReliable, at: now)
                 apply(outputs, now: now, retransmitting: false)
             case .sendStateless(let message, let peer):
-                transmit(message, to: peer, transaction: nil, now: now)
+                if message.isRequest {
+                    let (prepared, preparedPeer) = prepareOutgoing(message, to: peer)
+                    transmit(prepared, to: preparedPeer, transaction: nil, now: now)
+                } else {
+                    transmit(message, to: peer, transaction: nil, now: now)
+                }
+            case .note(let line):
+                logger.notice("\(line)")
+            case .cancelClientTransaction(let invite):
+                guard let request = table.request(of: invite), let peer = table.peer(of: invite) else { continue }
+                let (_, outputs) = table.sendRequest(request.makeCancel(), to: peer,
+                                                     reliableTransport: peer.transport.isReliable, at: now)
+                apply(outputs, now: now, retransmitting: false)
+            case .startTimer(let timer, let delay):
+                if let old = userTimers.updateValue(wheel.schedule(.user(timer), at: now + delay), forKey: timer) {
+                    wheel.cancel(old)
+                }
+            case .cancelTimer(let timer):
+                if let token = userTimers.removeValue(forKey: timer) { wheel.cancel(token) }
             }
         }
     }
@@ -298,17 +324,7 @@ public final class Worker: @unchecked Sendable {
         return (message, peer)
     }
 
-    /// The advertised address, else the listening point's address (the local address toward the
-    /// target when it is bound to a wildcard).
-    private func sentBy(toward target: SIPPeer) -> String {
-        if let advertised = settings.advertisedAddress { return advertised }
-        guard let bound = shared.boundAddress(listenerIndex: target.listenerIndex) else {
-            return SocketAddress.localAddress(toward: target.remote)?.hostText ?? "invalid"
-        }
-        guard bound.isWildcard else { return bound.description }
-        let local = SocketAddress.localAddress(toward: target.remote) ?? bound
-        return local.withPort(bound.port).description
-    }
+    private func sentBy(toward target: SIPPeer) -> String { shared.addresses.sentBy(toward: target) }
 
     /// Sends a message (§18.1.1 requests, §18.2.2 responses); a failure goes back to its
     /// transaction as a transport error.
@@ -368,12 +384,12 @@ public final class Worker: @unchecked Sendable {
 
     // Updated in place (`TransactionMap.update`); an entry is removed when its last timer goes.
     private func arm(_ key: TimerKey, after delay: Duration, now: Instant) {
-        let token = wheel.schedule(key, at: now + delay)
+        let token = wheel.schedule(.transaction(key), at: now + delay)
         let replaced = armed.update(key.transaction) { $0.set(key.timer, token) }
         if let old = replaced ?? nil {
             wheel.cancel(old)
         } else if replaced == nil {
-            var tokens = ArmedTimerTokens<TimerWheel<TimerKey>.Token>()
+            var tokens = ArmedTimerTokens<TimerWheel<WheelEntry>.Token>()
             _ = tokens.set(key.timer, token)
             armed[key.transaction] = tokens
         }
@@ -385,7 +401,7 @@ public final class Worker: @unchecked Sendable {
 
     /// Removes `key` from the armed timers; returns its token.
     @discardableResult
-    private func forget(_ key: TimerKey) -> TimerWheel<TimerKey>.Token? {
+    private func forget(_ key: TimerKey) -> TimerWheel<WheelEntry>.Token? {
         guard let (token, empty) = armed.update(key.transaction, { tokens in (tokens.remove(key.timer), tokens.isEmpty) }) else {
             return nil
         }
@@ -395,7 +411,13 @@ public final class Worker: @unchecked Sendable {
 
     private func tick() {
         let now = MonotonicClock.now()
-        for key in wheel.advance(to: now) {
+        for entry in wheel.advance(to: now) {
+            guard case .transaction(let key) = entry else {
+                if case .user(let timer) = entry, userTimers.removeValue(forKey: timer) != nil {
+                    deliver(.timerFired(timer), now: now)
+                }
+                continue
+            }
             forget(key)
             let outputs = table.timerFired(key.timer, transaction: key.transaction, at: now)
             if outputs.contains(where: { if case .send = $0 { true } else { false } }) { shared.metrics.retransmission() }
