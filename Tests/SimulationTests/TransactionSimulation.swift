@@ -216,6 +216,9 @@ struct AnsweringServer: TransactionUser {
         case .transportFailed(let id):
             violations.append("transport failure on \(id): the simulated network never fails a send")
             return []
+        case .timerFired(let timer):
+            violations.append("TU timer \(timer) fired: this TU arms none")
+            return []
         }
     }
 
@@ -494,6 +497,10 @@ struct TransactionSimulation: Simulation {
                 violations.append("the server TU sent a request")
             case .sendStateless(let message, let peer):
                 transmit(message, from: .server, to: peer)
+            case .cancelClientTransaction, .startTimer, .cancelTimer:
+                violations.append("the server TU asked for \(action): it sends no requests and arms no timers")
+            case .note:
+                break
             }
         }
         let wakeups = server.wakeups

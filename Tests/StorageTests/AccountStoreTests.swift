@@ -24,7 +24,7 @@ import Registrar
         let path = Self.temporaryPath()
         _ = try ZvonokDatabase(path: path)
         let again = try ZvonokDatabase(path: path)
-        #expect(try again.appliedMigrations() == ["v1 accounts"])
+        #expect(try again.appliedMigrations() == ["v1 accounts", "v3 registrar bindings and secrets"])
     }
 
     @Test func accountsAreStoredFoundUpdatedAndDeleted() throws {

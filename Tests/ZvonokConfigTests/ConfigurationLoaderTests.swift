@@ -66,6 +66,19 @@ import Testing
           port: 9191
         shutdown:
           gracePeriodSeconds: 10
+        registrar:
+          minExpiresSeconds: 30
+          maxExpiresSeconds: 7200
+          defaultExpiresSeconds: 600
+          maxBindingsPerUser: 4
+        authentication:
+          algorithms: [md5]
+          nonceLifetimeSeconds: 120
+          maxFailures: 5
+          failureWindowSeconds: 30
+          banSeconds: 900
+        proxy:
+          timerCSeconds: 200
         """
 
     @Test func loadsEveryKeyFromAFile() async throws {
@@ -78,7 +91,11 @@ import Testing
             limits: .init(maxMessageBytes: 8192, maxConnectionsPerIP: 8, maxConnections: 500,
                           tcpIdleTimeoutSeconds: 120, maxTransactions: 5000, udpMTUBytes: 1200),
             log: .init(level: .warning), database: .init(path: "/srv/zvonok/db.sqlite"),
-            metrics: .init(address: "::1", port: 9191), shutdown: .init(gracePeriodSeconds: 10))
+            metrics: .init(address: "::1", port: 9191), shutdown: .init(gracePeriodSeconds: 10),
+            registrar: .init(minExpiresSeconds: 30, maxExpiresSeconds: 7200, defaultExpiresSeconds: 600, maxBindingsPerUser: 4),
+            authentication: .init(algorithms: ["md5"], nonceLifetimeSeconds: 120, maxFailures: 5, failureWindowSeconds: 30,
+                                  banSeconds: 900),
+            proxy: .init(timerCSeconds: 200))
         #expect(loaded == expected)
         #expect(loaded.changedKeys(to: expected).isEmpty)
         #expect(ZvonokConfiguration.defaults.changedKeys(to: loaded) == ConfigurationKeys.all)
@@ -125,6 +142,16 @@ import Testing
         ("metrics.address", "ZVONOK_METRICS_ADDRESS", "0.0.0.0"),
         ("metrics.port", "ZVONOK_METRICS_PORT", "0"),
         ("shutdown.gracePeriodSeconds", "ZVONOK_SHUTDOWN_GRACE_PERIOD_SECONDS", "5"),
+        ("registrar.minExpiresSeconds", "ZVONOK_REGISTRAR_MIN_EXPIRES_SECONDS", "20"),
+        ("registrar.maxExpiresSeconds", "ZVONOK_REGISTRAR_MAX_EXPIRES_SECONDS", "900"),
+        ("registrar.defaultExpiresSeconds", "ZVONOK_REGISTRAR_DEFAULT_EXPIRES_SECONDS", "300"),
+        ("registrar.maxBindingsPerUser", "ZVONOK_REGISTRAR_MAX_BINDINGS_PER_USER", "3"),
+        ("authentication.algorithms", "ZVONOK_AUTHENTICATION_ALGORITHMS", "md5"),
+        ("authentication.nonceLifetimeSeconds", "ZVONOK_AUTHENTICATION_NONCE_LIFETIME_SECONDS", "60"),
+        ("authentication.maxFailures", "ZVONOK_AUTHENTICATION_MAX_FAILURES", "3"),
+        ("authentication.failureWindowSeconds", "ZVONOK_AUTHENTICATION_FAILURE_WINDOW_SECONDS", "10"),
+        ("authentication.banSeconds", "ZVONOK_AUTHENTICATION_BAN_SECONDS", "5"),
+        ("proxy.timerCSeconds", "ZVONOK_PROXY_TIMER_CSECONDS", "30"),
     ]
 
     @Test func everyKeyHasItsDocumentedVariableAndTheProviderReadsIt() async throws {

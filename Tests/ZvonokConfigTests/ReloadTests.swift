@@ -19,16 +19,16 @@ import Testing
         new.limits.tcpIdleTimeoutSeconds = 30
         new.limits.maxTransactions = 10
         new.limits.udpMTUBytes = 1200
-        new.domain = "other.example"
-        new.realm = "Other"
         new.advertisedAddress = "203.0.113.7"
         new.shutdown.gracePeriodSeconds = 5
+        new.registrar.maxBindingsPerUser = 3
+        new.authentication.maxFailures = 4
         #expect(base.restartRequiredChanges(to: new).isEmpty)
         #expect(base.changedKeys(to: new) == [
-            "domain", "realm", "advertisedAddress", "timers.t1Milliseconds", "timers.t2Milliseconds",
+            "advertisedAddress", "timers.t1Milliseconds", "timers.t2Milliseconds",
             "timers.t4Milliseconds", "limits.maxConnectionsPerIP", "limits.maxConnections",
             "limits.tcpIdleTimeoutSeconds", "limits.maxTransactions", "limits.udpMTUBytes", "log.level",
-            "shutdown.gracePeriodSeconds",
+            "shutdown.gracePeriodSeconds", "registrar.maxBindingsPerUser", "authentication.maxFailures",
         ])
     }
 
@@ -41,10 +41,15 @@ import Testing
         new.metrics.address = "0.0.0.0"
         new.metrics.port = 0
         new.log.level = .error
+        new.domain = "other.example"
+        new.realm = "Other"
+        new.proxy.timerCSeconds = 200
         #expect(base.restartRequiredChanges(to: new)
-            == ["listen", "workers", "database.path", "metrics.address", "metrics.port"])
+            == ["listen", "domain", "realm", "workers", "database.path", "metrics.address", "metrics.port",
+                "proxy.timerCSeconds"])
         #expect(ConfigurationKeys.restartRequired
-            == ["listen", "workers", "database.path", "metrics.address", "metrics.port"])
+            == ["listen", "domain", "realm", "workers", "database.path", "metrics.address", "metrics.port",
+                "authentication.nonceLifetimeSeconds", "proxy.timerCSeconds"])
         #expect(base.changedKeys(to: new).contains("limits.maxMessageBytes"))
     }
 

@@ -259,7 +259,7 @@ extension ServerLoopbackTests {
         let second = SIPServer(
             options: SIPServer.Options(listen: [ListenAddress(transport: .udp, address: h.udp)], workerCount: 2,
                                        worker: WorkerSettings(), connectionLimits: .init(maxConnections: 1, maxConnectionsPerIP: 1)),
-            metrics: CountingMetrics(), logger: Logger(label: "second")) { _ in BuiltInResponder<SIPPeer>(makeTag: { "x" }) }
+            metrics: CountingMetrics(), logger: Logger(label: "second")) { _, _ in BuiltInResponder<SIPPeer>(makeTag: { "x" }) }
         #expect(throws: SystemError.self) { try second.start() }
     }
 }
