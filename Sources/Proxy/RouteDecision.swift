@@ -44,7 +44,7 @@ enum LoopHash {
     static func isLoop(_ request: SIPMessage, hash: String, isOwnVia: (Via) -> Bool) -> Bool {
         guard let vias = try? request.vias() else { return false }
         let marker = prefix + hash + "."
-        return vias.dropFirst().contains { via in
+        return vias.contains { via in
             guard isOwnVia(via), let branch = via.branch else { return false }
             return branch.string.hasPrefix(marker)
         }
