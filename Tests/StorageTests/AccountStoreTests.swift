@@ -78,3 +78,32 @@ import Registrar
         #expect(throws: Never.self) { try Account.validatePhoneNumber("+74951112233") }
     }
 }
+
+/// Bindings and server secrets survive reopening the database.
+@Suite struct BindingStoreTests {
+    @Test func bindingsAreUpsertedRemovedAndReadBack() throws {
+        let path = AccountStoreTests.temporaryPath()
+        let store = SQLiteBindingStore(database: try ZvonokDatabase(path: path))
+        let binding = Binding(username: "alice", contact: "sip:alice@192.0.2.10", qThousandths: 500, expiresAtUnixSeconds: 100,
+                              callID: "c", cseq: 4_000_000_000, peer: "udp|192.0.2.10|5060|0")
+        try store.apply([.upsert(binding)])
+        var moved = binding
+        moved.expiresAtUnixSeconds = 200
+        moved.peer = "udp|192.0.2.11|5060|0"
+        try store.apply([.upsert(moved), .upsert(Binding(username: "bob", contact: "sip:bob@x", qThousandths: nil,
+                                                         expiresAtUnixSeconds: 9, callID: "d", cseq: 1, peer: "p"))])
+        let reopened = SQLiteBindingStore(database: try ZvonokDatabase(path: path))
+        #expect(try reopened.loadBindings() == [moved, Binding(username: "bob", contact: "sip:bob@x", qThousandths: nil,
+                                                                expiresAtUnixSeconds: 9, callID: "d", cseq: 1, peer: "p")])
+        try reopened.apply([.remove(username: "bob", contact: "sip:bob@x")])
+        #expect(try store.loadBindings() == [moved])
+    }
+
+    @Test func aSecretIsMadeOnceAndKept() throws {
+        let path = AccountStoreTests.temporaryPath()
+        let first = try ZvonokDatabase(path: path).serverSecret(named: "digest-nonce")
+        let second = try ZvonokDatabase(path: path).serverSecret(named: "digest-nonce")
+        #expect(first.count == 32 && first == second)
+        #expect(try ZvonokDatabase(path: path).serverSecret(named: "other") != first)
+    }
+}
