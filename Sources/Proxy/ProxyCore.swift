@@ -73,7 +73,9 @@ public struct ProxyCore<Environment: ProxyEnvironment>: TransactionUser {
             return [.respond(request.makeResponse(statusCode: code, reason: reason, toTag: environment.makeToken(),
                                                   headers: headers), transaction: transaction)]
         case .respond(let response, let note):
-            return (note.map { [Action.note($0)] } ?? []) + [.respond(response, transaction: transaction)]
+            // A challenge or a ban needs no transaction state (§8.2.7; what Kamailio's sl does):
+            // a retransmission is challenged afresh.
+            return (note.map { [Action.note($0)] } ?? []) + [.respondStatelessly(response, transaction: transaction)]
         case .forward(let targets, let recordRoute):
             return fork(working, original: request, from: peer, transaction: transaction, targets: targets,
                         recordRoute: recordRoute)

@@ -121,6 +121,17 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
         return outputs
     }
 
+    /// Forgets a server transaction without letting it run its course (§8.2.7: the TU answered
+    /// statelessly); its timers are to be cancelled. Returns `.terminated` when it was live.
+    public mutating func discard(_ id: TransactionID) -> [Output] {
+        guard let entry = entries[id] else { return [] }
+        precondition(!entry.transaction.isClient, "discard of a client transaction")
+        if let ackKey = entry.ackKey { ackAliases[ackKey] = nil }
+        entries[id] = nil
+        peers[id] = nil
+        return [.terminated(id)]
+    }
+
     /// §9.2: the INVITE server transaction a CANCEL refers to (same branch and sent-by with method
     /// INVITE, or the same RFC 2543 key), if it is live.
     public func inviteTransaction(cancelledBy cancel: SIPMessage) -> TransactionID? {

@@ -25,6 +25,11 @@ public enum TransactionUserEvent<Peer: Sendable & Hashable>: Sendable {
 public enum TransactionUserAction<Peer: Sendable & Hashable>: Sendable {
     /// Send a response through the server transaction (§17.2.1, §17.2.2).
     case respond(SIPMessage, transaction: TransactionID)
+    /// Send a response and forget the server transaction (§8.2.7, a stateless UAS): for answers
+    /// that need no state, such as a 401/407 challenge. A retransmission of the request then makes
+    /// a new transaction and gets a fresh answer; the ACK of a non-2xx sent this way reaches the TU
+    /// as a stray ACK.
+    case respondStatelessly(SIPMessage, transaction: TransactionID)
     /// Send a request through a new client transaction (§17.1).
     case sendRequest(SIPMessage, to: Peer)
     /// Send outside any transaction: the ACK for a 2xx (§13.2.2.4) or a 2xx a proxy forwards (§16.7).

@@ -40,7 +40,12 @@ import SIPTransaction
     func id(_ request: SIPMessage) -> TransactionID { TransactionID(serverRequest: request)! }
 
     func responses(_ actions: [Action]) -> [Int] {
-        actions.compactMap { if case .respond(let r, _) = $0 { r.statusCode } else { nil } }
+        actions.compactMap {
+            switch $0 {
+            case .respond(let r, _), .respondStatelessly(let r, _): r.statusCode
+            default: nil
+            }
+        }
     }
 
     func forwarded(_ actions: [Action]) -> [(request: SIPMessage, peer: String)] {

@@ -51,6 +51,20 @@ import Testing
         #expect(table.count == 1)
     }
 
+    @Test func aDiscardedTransactionIsForgottenAndItsRequestIsNewAgain() throws {
+        var table = table()
+        let invite = Messages.invite()
+        let id = try create(&table, invite)
+        #expect(table.discard(id) == [.terminated(id)])
+        #expect(table.count == 0 && table.discard(id).isEmpty)
+        // A retransmission makes a new transaction (a stateless UAS answers it afresh, §8.2.7) and
+        // the ACK of the answer is stray.
+        #expect(try create(&table, invite) == id)
+        #expect(table.discard(id) == [.terminated(id)])
+        let ack = invite.makeAck(for: Messages.response(407, to: invite))
+        #expect(table.receiveRequest(ack, from: Self.alice, reliableTransport: false, at: t0) == [.strayAck(ack, from: Self.alice)])
+    }
+
     @Test func theAckOfAFailureIsAbsorbedAndTheTransactionEnds() throws {
         var table = table()
         let invite = Messages.invite()

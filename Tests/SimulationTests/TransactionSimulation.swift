@@ -497,7 +497,7 @@ struct TransactionSimulation: Simulation {
                 violations.append("the server TU sent a request")
             case .sendStateless(let message, let peer):
                 transmit(message, from: .server, to: peer)
-            case .cancelClientTransaction, .startTimer, .cancelTimer:
+            case .cancelClientTransaction, .startTimer, .cancelTimer, .respondStatelessly:
                 violations.append("the server TU asked for \(action): it sends no requests and arms no timers")
             case .note:
                 break

@@ -33,8 +33,11 @@ struct ZvonokTransactionUser: TransactionUser {
         guard case .request(let request, let peer, let transaction, _) = event else { return proxy.handle(event, at: now) }
         switch request.method {
         case .register:
-            return [.respond(registrar.register(request, from: peer, toTag: tokens.token(), nonceRandom: tokens.nextUInt64()),
-                             transaction: transaction)]
+            let response = registrar.register(request, from: peer, toTag: tokens.token(), nonceRandom: tokens.nextUInt64())
+            // A challenge (or a ban's 403) needs no transaction state (§8.2.7); a 200 keeps it, so
+            // a retransmitted REGISTER is answered from the transaction, not registered twice.
+            let stateless = response.statusCode == 401 || response.statusCode == 403
+            return [stateless ? .respondStatelessly(response, transaction: transaction) : .respond(response, transaction: transaction)]
         case .options where Self.isAddressedToServer(request):
             return builtIn.handle(event, at: now)
         default:

@@ -22,6 +22,8 @@ final class RegistrarService: @unchecked Sendable {
     let realm: String
     private let store: (any BindingStore)?
     private let storeQueue = DispatchQueue(label: "zvonok.bindings", qos: .utility)
+    /// Changes waiting for the store, oldest first (see `persist`).
+    private let pendingChanges = Mutex<[BindingChange<String>]>([])
     /// Set by `startSweeping`, cleared by `stop`, both called by the daemon in order (hence `@unchecked`).
     private var sweepTimer: DispatchSourceTimer?
     private let logger: Logger
@@ -76,7 +78,7 @@ final class RegistrarService: @unchecked Sendable {
     func stop() {
         sweepTimer?.cancel()
         sweepTimer = nil
-        storeQueue.sync {}  // let pending writes finish
+        storeQueue.sync { flush() }  // write what is still queued
     }
 
     /// New registrar limits and ban settings (SIGHUP).
@@ -133,8 +135,11 @@ final class RegistrarService: @unchecked Sendable {
     /// Registered users and bindings, for metrics and tests.
     var counts: (users: Int, bindings: Int) { core.withLock { ($0.location.userCount, $0.location.bindingCount) } }
 
+    /// Queues binding changes for the store. They are written in batches, one database
+    /// transaction per batch: under load a batch holds every change made while the previous one
+    /// was being written, so the database costs one commit per batch, not one per REGISTER.
     private func persist(_ changes: [BindingChange<SIPPeer>]) {
-        guard let store, !changes.isEmpty else { return }
+        guard store != nil, !changes.isEmpty else { return }
         let stored = changes.map { change -> BindingChange<String> in
             switch change {
             case .upsert(let b):
@@ -145,13 +150,26 @@ final class RegistrarService: @unchecked Sendable {
                 .remove(username: username, contact: contact)
             }
         }
-        let logger = self.logger
-        storeQueue.async {
-            do {
-                try store.apply(stored)
-            } catch {
-                logger.error("cannot store binding changes", metadata: ["error": "\(error)", "changes": "\(stored.count)"])
-            }
+        let startFlush = pendingChanges.withLock { pending -> Bool in
+            let wasEmpty = pending.isEmpty
+            pending += stored
+            return wasEmpty
+        }
+        if startFlush { storeQueue.async { self.flush() } }
+    }
+
+    /// Writes every queued change (on `storeQueue`).
+    private func flush() {
+        guard let store else { return }
+        let batch = pendingChanges.withLock { pending -> [BindingChange<String>] in
+            defer { pending = [] }
+            return pending
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            try store.apply(batch)
+        } catch {
+            logger.error("cannot store binding changes", metadata: ["error": "\(error)", "changes": "\(batch.count)"])
         }
     }
 

@@ -275,6 +275,10 @@ public final class Worker: @unchecked Sendable {
             switch action {
             case .respond(let response, let transaction):
                 apply(table.respond(response, transaction: transaction, at: now), now: now, retransmitting: false)
+            case .respondStatelessly(let response, let transaction):
+                guard let peer = table.peer(of: transaction) else { continue }
+                transmit(response, to: peer, transaction: nil, now: now)
+                apply(table.discard(transaction), now: now, retransmitting: false)
             case .sendRequest(let request, let target):
                 let (message, peer) = prepareOutgoing(request, to: target)
                 let (_, outputs) = table.sendRequest(message, to: peer, reliableTransport: peer.transport.isReliable, at: now)
