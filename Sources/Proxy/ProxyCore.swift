@@ -67,7 +67,8 @@ public struct ProxyCore<Environment: ProxyEnvironment>: TransactionUser {
     // MARK: Requests
 
     private mutating func proxy(_ request: SIPMessage, from peer: Peer, transaction: TransactionID) -> [Action] {
-        let (decision, working) = route(request, from: peer)
+        let hash = LoopHash.of(request)
+        let (decision, working) = route(request, from: peer, loopHash: hash)
         switch decision {
         case .reject(let code, let reason, let headers):
             return [.respond(request.makeResponse(statusCode: code, reason: reason, toTag: environment.makeToken(),
@@ -77,15 +78,15 @@ public struct ProxyCore<Environment: ProxyEnvironment>: TransactionUser {
             // a retransmission is challenged afresh.
             return (note.map { [Action.note($0)] } ?? []) + [.respondStatelessly(response, transaction: transaction)]
         case .forward(let targets, let recordRoute):
-            return fork(working, original: request, from: peer, transaction: transaction, targets: targets,
+            return fork(working, original: request, loopHash: hash, from: peer, transaction: transaction, targets: targets,
                         recordRoute: recordRoute)
         }
     }
 
     /// §16.3 step 4, §16.4, §16.5: where `request` goes, and the request with our Route entries removed.
-    mutating func route(_ request: SIPMessage, from peer: Peer) -> (RouteDecision<Peer>, SIPMessage) {
+    mutating func route(_ request: SIPMessage, from peer: Peer, loopHash: String) -> (RouteDecision<Peer>, SIPMessage) {
         var working = request
-        if LoopHash.isLoop(request, hash: LoopHash.of(request), isOwnVia: environment.isOwnVia) {
+        if LoopHash.isLoop(request, hash: loopHash, isOwnVia: environment.isOwnVia) {
             return (.reject(statusCode: 482, reason: "Loop Detected"), working)
         }
         guard var routes = try? request.routes(), let uriText = request.requestURIText,
@@ -179,14 +180,13 @@ public struct ProxyCore<Environment: ProxyEnvironment>: TransactionUser {
     }
 
     /// §16.6: one copy of the request per target, each in a client transaction of its own.
-    private mutating func fork(_ request: SIPMessage, original: SIPMessage, from peer: Peer, transaction: TransactionID,
-                               targets: [ForwardTarget<Peer>], recordRoute: Bool) -> [Action] {
+    private mutating func fork(_ request: SIPMessage, original: SIPMessage, loopHash hash: String, from peer: Peer,
+                               transaction: TransactionID, targets: [ForwardTarget<Peer>], recordRoute: Bool) -> [Action] {
         var context = ResponseContext(serverTransaction: transaction, request: original)
         var actions: [Action] = []
         if context.isInvite {
             actions.append(.respond(original.makeResponse(statusCode: 100, reason: "Trying"), transaction: transaction))
         }
-        let hash = LoopHash.of(original)
         let unique = environment.makeToken()
         let maxForwards = (try? original.maxForwards()).flatMap { $0 }.map { $0 - 1 } ?? policy.defaultMaxForwards
         for (index, target) in targets.enumerated() {
@@ -351,11 +351,12 @@ public struct ProxyCore<Environment: ProxyEnvironment>: TransactionUser {
     /// in-dialog request, forwarded without a transaction (§16.11 for ACK). Its Via branch is
     /// derived from the ACK so that retransmissions carry the same one.
     private mutating func forwardAck(_ ack: SIPMessage, from peer: Peer) -> [Action] {
-        let (decision, working) = route(ack, from: peer)
+        let hash = LoopHash.of(ack)
+        let (decision, working) = route(ack, from: peer, loopHash: hash)
         guard case .forward(let targets, _) = decision, let target = targets.first else { return [] }
         var out = working
         out.setMaxForwards((try? ack.maxForwards()).flatMap { $0 }.map { $0 - 1 } ?? policy.defaultMaxForwards)
-        out.addHeader(.via, "SIP/2.0/UDP 0.0.0.0;branch=\(LoopHash.branch(hash: LoopHash.of(ack), unique: "ack"));rport", at: .first)
+        out.addHeader(.via, "SIP/2.0/UDP 0.0.0.0;branch=\(LoopHash.branch(hash: hash, unique: "ack"));rport", at: .first)
         return [.sendStateless(out, to: target.peer)]
     }
 }

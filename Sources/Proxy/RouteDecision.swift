@@ -30,7 +30,9 @@ enum LoopHash {
         hash.combineField((try? request.from())?.tag?.bytes ?? [])
         hash.combineField((try? request.to())?.tag?.bytes ?? [])
         hash.combineField(request.firstValue(.callID)?.bytes ?? [])
-        hash.combineField(String((try? request.cseq())?.number ?? 0).utf8)
+        // The CSeq's number as written (its method is the request's).
+        let cseq = request.firstValue(.cseq)?.bytes ?? []
+        hash.combineField(cseq.prefix { $0 != 0x20 && $0 != 0x09 })
         hash.combineField(request.values(.via).last?.bytes ?? [])
         for value in request.values(.proxyRequire) { hash.combineField(value.bytes) }
         for value in request.values(.proxyAuthorization) { hash.combineField(value.bytes) }
@@ -42,8 +44,11 @@ enum LoopHash {
 
     /// Whether one of our Vias carries this request's hash (a loop).
     static func isLoop(_ request: SIPMessage, hash: String, isOwnVia: (Via) -> Bool) -> Bool {
-        guard let vias = try? request.vias() else { return false }
         let marker = prefix + hash + "."
+        // Cheap first: no Via value mentions the hash in the common case.
+        guard request.values(.via).contains(where: { $0.string.contains(marker) }), let vias = try? request.vias() else {
+            return false
+        }
         return vias.contains { via in
             guard isOwnVia(via), let branch = via.branch else { return false }
             return branch.string.hasPrefix(marker)
