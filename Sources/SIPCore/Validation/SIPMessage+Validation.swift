@@ -120,7 +120,8 @@ extension SIPMessage {
     }
 
     private func checkExtensions(_ policy: ValidationPolicy) throws(SIPParseError) -> SIPRejection? {
-        var required = try require()
+        var required: [ByteString] = []
+        if policy.requireCheckedMethods.map({ method.map($0.contains) ?? true }) ?? true { required = try require() }
         if policy.checksProxyRequire { required += try proxyRequire() }
         let unknown = required.filter { tag in !policy.supportedExtensions.contains { tag.equalsIgnoringASCIICase(ByteString($0)) } }
         guard !unknown.isEmpty else { return nil }

@@ -8,6 +8,10 @@ public struct ValidationPolicy: Sendable {
     public var supportedExtensions: [String]
     /// Whether Proxy-Require is checked too, as a proxy must (§16.3 step 5).
     public var checksProxyRequire: Bool
+    /// The methods whose Require this server checks because it answers them itself as a UAS
+    /// (§8.2.2.3); nil: every method. A proxy passes Require on untouched (§16.6): the element
+    /// that answers checks it.
+    public var requireCheckedMethods: Set<SIPMethod>?
     /// Whether Max-Forwards 0 is answered with 483 (a proxy, §16.3 step 3; OPTIONS too).
     public var rejectsExhaustedMaxForwards: Bool
     /// Body types the server reads in session requests (INVITE, ACK, PRACK, UPDATE); another gets 415
@@ -18,20 +22,24 @@ public struct ValidationPolicy: Sendable {
 
     public init(uriSchemes: [String] = ["sip", "sips", "tel"],
                 supportedExtensions: [String] = ["path", "outbound", "gruu", "timer", "replaces", "100rel", "norefersub"],
-                checksProxyRequire: Bool = true, rejectsExhaustedMaxForwards: Bool = true,
+                checksProxyRequire: Bool = true, requireCheckedMethods: Set<SIPMethod>? = nil,
+                rejectsExhaustedMaxForwards: Bool = true,
                 sessionBodyTypes: [(type: String, subtype: String)] = [("application", "sdp"), ("multipart", "mixed"),
                                                                         ("multipart", "alternative")],
                 checksRegisterAddressOfRecord: Bool = true) {
         self.uriSchemes = uriSchemes
         self.supportedExtensions = supportedExtensions
         self.checksProxyRequire = checksProxyRequire
+        self.requireCheckedMethods = requireCheckedMethods
         self.rejectsExhaustedMaxForwards = rejectsExhaustedMaxForwards
         self.sessionBodyTypes = sessionBodyTypes
         self.checksRegisterAddressOfRecord = checksRegisterAddressOfRecord
     }
 
     /// Zvonok as a registrar, proxy and B2BUA on the same port: what `zvonokctl lint` judges by.
-    public static let zvonok = ValidationPolicy()
+    /// Require is checked on REGISTER and OPTIONS (answered here); INVITE, MESSAGE and the rest
+    /// are proxied with their Require for the far end to judge.
+    public static let zvonok = ValidationPolicy(requireCheckedMethods: [.register, .options])
 }
 
 /// The answer a server owes a request it will not process: the status code, a short reason for
