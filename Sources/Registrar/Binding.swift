@@ -7,13 +7,16 @@ import SIPCore
 public struct Binding<Peer: Sendable & Hashable>: Sendable, Equatable {
     public var username: String
     /// The Contact URI as registered.
-    public var contact: String
+    public let contact: String
     /// The q-value in thousandths (§20.10: 0.000–1.000); nil when the contact gave none.
     public var qThousandths: Int?
     public var expiresAtUnixSeconds: Int64
     public var callID: String
     public var cseq: UInt32
     public var peer: Peer
+    /// `user@host:port` of the contact (`LocationTable.contactKey`), computed once: what finds
+    /// the device again from a dialog's Request-URI.
+    public let deviceKey: String
 
     public init(username: String, contact: String, qThousandths: Int?, expiresAtUnixSeconds: Int64,
                 callID: String, cseq: UInt32, peer: Peer) {
@@ -24,6 +27,7 @@ public struct Binding<Peer: Sendable & Hashable>: Sendable, Equatable {
         self.callID = callID
         self.cseq = cseq
         self.peer = peer
+        self.deviceKey = LocationTable<Peer>.contactKey(text: contact)
     }
 
     /// Seconds left at `now` (0 when expired).

@@ -28,20 +28,20 @@ public struct LocationTable<Peer: Sendable & Hashable>: Sendable {
     public func binding(forContact uri: SIPURI, at now: Int64) -> Binding<Peer>? {
         let key = Self.contactKey(uri)
         guard let user = ownerByContact[key] else { return nil }
-        return byUser[user]?.first { $0.expiresAtUnixSeconds > now && Self.contactKey(text: $0.contact) == key }
+        return byUser[user]?.first { $0.expiresAtUnixSeconds > now && $0.deviceKey == key }
     }
 
     mutating func replace(_ username: String, with bindings: [Binding<Peer>]) {
-        for old in byUser[username] ?? [] { ownerByContact[Self.contactKey(text: old.contact)] = nil }
+        for old in byUser[username] ?? [] { ownerByContact[old.deviceKey] = nil }
         byUser[username] = bindings.isEmpty ? nil : bindings
-        for binding in bindings { ownerByContact[Self.contactKey(text: binding.contact)] = username }
+        for binding in bindings { ownerByContact[binding.deviceKey] = username }
     }
 
     /// Loads bindings read back from storage at start.
     public mutating func load(_ bindings: [Binding<Peer>]) {
         for binding in bindings {
             byUser[binding.username, default: []].append(binding)
-            ownerByContact[Self.contactKey(text: binding.contact)] = binding.username
+            ownerByContact[binding.deviceKey] = binding.username
         }
     }
 

@@ -76,6 +76,14 @@ public struct RegistrarCore<Peer: Sendable & Hashable>: Sendable {
     /// Handles one REGISTER from `peer` (`source`: its IP, for the throttle).
     public mutating func register(_ request: SIPMessage, from peer: Peer, source: String, account: Account?,
                                   now: Int64, nonceRandom: UInt64, toTag: String) -> Outcome {
+        register(request, from: peer, source: source, lookup: { $0 == account?.username ? account : nil }, now: now,
+                 nonceRandom: nonceRandom, toTag: toTag)
+    }
+
+    /// `register` with the account looked up by the credentials' user name (from the server's
+    /// account cache), so the credentials are parsed once.
+    public mutating func register(_ request: SIPMessage, from peer: Peer, source: String, lookup: (String) -> Account?,
+                                  now: Int64, nonceRandom: UInt64, toTag: String) -> Outcome {
         precondition(request.method == .register, "register() with \(request.method?.name ?? "a response")")
         func reply(_ code: Int, _ reason: String, _ headers: [(KnownHeader, String)] = [], note: String? = nil) -> Outcome {
             Outcome(response: request.makeResponse(statusCode: code, reason: reason, toTag: toTag, headers: headers),
@@ -92,7 +100,7 @@ public struct RegistrarCore<Peer: Sendable & Hashable>: Sendable {
         let username = userBytes.string
 
         let claimed: String
-        switch authenticate(request, asProxy: false, source: source, account: account, now: now,
+        switch authenticate(request, asProxy: false, source: source, lookup: lookup, now: now,
                             nonceRandom: nonceRandom, toTag: toTag) {
         case .authenticated(let user): claimed = user
         case .refused(let response, let note): return Outcome(response: response, changes: [], note: note)
@@ -186,6 +194,13 @@ public struct RegistrarCore<Peer: Sendable & Hashable>: Sendable {
     /// for the source (unknown and wrong look the same from outside).
     public mutating func authenticate(_ request: SIPMessage, asProxy: Bool, source: String, account: Account?,
                                       now: Int64, nonceRandom: UInt64, toTag: String) -> AuthenticationResult {
+        authenticate(request, asProxy: asProxy, source: source, lookup: { $0 == account?.username ? account : nil },
+                     now: now, nonceRandom: nonceRandom, toTag: toTag)
+    }
+
+    /// `authenticate` with the account looked up by the credentials' user name.
+    public mutating func authenticate(_ request: SIPMessage, asProxy: Bool, source: String, lookup: (String) -> Account?,
+                                      now: Int64, nonceRandom: UInt64, toTag: String) -> AuthenticationResult {
         if let until = throttle.bannedUntil(source, at: now) {
             return .refused(request.makeResponse(statusCode: 403, reason: "Too many failed authentications",
                                                  toTag: toTag, headers: [(.retryAfter, String(until - now))]),
@@ -202,7 +217,7 @@ public struct RegistrarCore<Peer: Sendable & Hashable>: Sendable {
             return .refused(challenge(request, asProxy: asProxy, now: now, random: nonceRandom, stale: false, toTag: toTag), note: nil)
         }
         let claimed = credentials.username.string
-        guard let account, account.username == claimed, account.enabled, account.realm == verifier.realm else {
+        guard let account = lookup(claimed), account.username == claimed, account.enabled, account.realm == verifier.realm else {
             return failed(request, asProxy: asProxy, source: source, now: now, random: nonceRandom, toTag: toTag,
                           why: "authentication failed for \(claimed) from \(source) (unknown, disabled or other realm)")
         }

@@ -26,16 +26,17 @@ public struct SQLiteBindingStore: BindingStore {
             for change in changes {
                 switch change {
                 case .upsert(let b):
-                    try db.execute(sql: """
+                    // Cached: compiled once per connection, not once per REGISTER.
+                    try db.cachedStatement(sql: """
                         INSERT INTO registrarBinding (username, contact, qThousandths, expiresAt, callID, cseq, peer)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT (username, contact) DO UPDATE SET qThousandths = excluded.qThousandths,
                           expiresAt = excluded.expiresAt, callID = excluded.callID, cseq = excluded.cseq, peer = excluded.peer
-                        """, arguments: [b.username, b.contact, b.qThousandths, b.expiresAtUnixSeconds, b.callID,
-                                         Int64(b.cseq), b.peer])
+                        """).execute(arguments: [b.username, b.contact, b.qThousandths, b.expiresAtUnixSeconds, b.callID,
+                                                 Int64(b.cseq), b.peer])
                 case .remove(let username, let contact):
-                    try db.execute(sql: "DELETE FROM registrarBinding WHERE username = ? AND contact = ?",
-                                   arguments: [username, contact])
+                    try db.cachedStatement(sql: "DELETE FROM registrarBinding WHERE username = ? AND contact = ?")
+                        .execute(arguments: [username, contact])
                 }
             }
         }

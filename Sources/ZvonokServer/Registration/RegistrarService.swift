@@ -91,10 +91,10 @@ final class RegistrarService: @unchecked Sendable {
 
     /// Answers a REGISTER (§10.3).
     func register(_ request: SIPMessage, from peer: SIPPeer, toTag: String, nonceRandom: UInt64) -> SIPMessage {
-        let account = claimedUsername(request, proxy: false).flatMap(accounts.account(username:))
         let now = Self.unixNow()
+        let accounts = self.accounts
         let outcome = core.withLock {
-            $0.register(request, from: peer, source: peer.remote.ipText, account: account, now: now,
+            $0.register(request, from: peer, source: peer.remote.ipText, lookup: accounts.account(username:), now: now,
                         nonceRandom: nonceRandom, toTag: toTag)
         }
         if let note = outcome.note { logger.notice("\(note)") }
@@ -104,10 +104,10 @@ final class RegistrarService: @unchecked Sendable {
 
     /// Digest authentication of a request the proxy serves (407, §22.3).
     func authenticate(_ request: SIPMessage, from peer: SIPPeer, toTag: String, nonceRandom: UInt64) -> AuthenticationResult {
-        let account = claimedUsername(request, proxy: true).flatMap(accounts.account(username:))
         let now = Self.unixNow()
+        let accounts = self.accounts
         return core.withLock {
-            $0.authenticate(request, asProxy: true, source: peer.remote.ipText, account: account, now: now,
+            $0.authenticate(request, asProxy: true, source: peer.remote.ipText, lookup: accounts.account(username:), now: now,
                             nonceRandom: nonceRandom, toTag: toTag)
         }
     }
@@ -173,8 +173,4 @@ final class RegistrarService: @unchecked Sendable {
         }
     }
 
-    /// The user name of the request's digest credentials for our realm, if any.
-    private func claimedUsername(_ request: SIPMessage, proxy: Bool) -> String? {
-        (try? request.digestCredentials(realm: realm, proxy: proxy))??.username.string
-    }
 }
