@@ -5,10 +5,11 @@ import SIPTransaction
 import SIPTransport
 
 /// The transaction user of one worker (RFC 3261 §17's TU): sends each request to the part of
-/// the server that serves it — REGISTER to the registrar (§10.3), an OPTIONS addressed to the
-/// server itself (no user part, outside a dialog) to the built-in responder (§11), everything
-/// else, CANCEL included, to the stateful proxy (§16) — and every response, timeout and timer to
-/// the proxy, which owns all client transactions.
+/// the server that serves it — REGISTER to the registrar (§10.3); a request addressed to the
+/// server itself (no user part, outside a dialog, no Route) to the built-in responder as a UAS
+/// (OPTIONS → 200 §11, other methods 405 or 501 §8.2.1); everything else, CANCEL included, to the
+/// stateful proxy (§16) — and every response, timeout and timer to the proxy, which owns all
+/// client transactions.
 struct ZvonokTransactionUser: TransactionUser {
     typealias Peer = SIPPeer
 
@@ -22,8 +23,8 @@ struct ZvonokTransactionUser: TransactionUser {
         self.tokens = tokens
         self.registrar = registrar
         var builtIn = BuiltInResponder<SIPPeer>(makeTag: { tokens.token() })
-        builtIn.allowedMethods = [.invite, .ack, .cancel, .bye, .options, .register, .message, .info, .update,
-                                  .prack, .subscribe, .notify, .refer]
+        // What the server itself answers as a UAS; calls and messages are for users (the proxy).
+        builtIn.allowedMethods = [.options, .register, .ack, .cancel]
         self.builtIn = builtIn
         proxy = ProxyCore(environment: ServerProxyEnvironment(registrar: registrar, addresses: addresses, tokens: tokens),
                           policy: proxyPolicy)
@@ -38,7 +39,9 @@ struct ZvonokTransactionUser: TransactionUser {
             // a retransmitted REGISTER is answered from the transaction, not registered twice.
             let stateless = response.statusCode == 401 || response.statusCode == 403
             return [stateless ? .respondStatelessly(response, transaction: transaction) : .respond(response, transaction: transaction)]
-        case .options where Self.isAddressedToServer(request):
+        case .cancel:
+            return proxy.handle(event, at: now)
+        case _ where Self.isAddressedToServer(request):
             return builtIn.handle(event, at: now)
         default:
             return proxy.handle(event, at: now)
