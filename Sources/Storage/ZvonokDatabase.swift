@@ -6,6 +6,7 @@ import GRDB
 public final class ZvonokDatabase: Sendable {
     /// The pool every store shares.
     public let writer: DatabasePool
+    /// The database file.
     public let path: String
 
     /// Opens (creating when needed) the database at `path` and migrates it to the current schema.
@@ -35,6 +36,7 @@ public final class ZvonokDatabase: Sendable {
                 t.column("createdAt", .integer).notNull()
             }
         }
+        registerBillingMigrations(&migrator)
         return migrator
     }
 
