@@ -88,6 +88,7 @@ public enum ConfigurationLoader {
         if let address = values.string("metrics.address") { configuration.metrics.address = address }
         if let port = values.int("metrics.port") { configuration.metrics.port = port }
         if let grace = values.int("shutdown.gracePeriodSeconds") { configuration.shutdown.gracePeriodSeconds = grace }
+        values.readBilling(into: &configuration)
 
         // Range checks apply to what was written, so `workers` is resolved only afterwards.
         problems += values.problems

@@ -122,6 +122,7 @@ extension ZvonokConfiguration {
         }
         check("metrics.port", metrics.port)
         check("shutdown.gracePeriodSeconds", shutdown.gracePeriodSeconds)
+        problems += billingProblems(skipping: skipped)
         return problems
     }
 

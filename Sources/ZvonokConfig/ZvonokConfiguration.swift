@@ -35,6 +35,8 @@ public struct ZvonokConfiguration: Sendable, Equatable {
     public var metrics: Metrics
     /// Graceful shutdown.
     public var shutdown: Shutdown
+    /// Billing of paid calls (`ZvonokConfiguration+Billing.swift`).
+    public var billing: Billing
 
     /// A configuration from its parts, each defaulting to its default; `realm` nil means `domain`.
     public init(
@@ -48,7 +50,8 @@ public struct ZvonokConfiguration: Sendable, Equatable {
         log: Log = Log(),
         database: Database = Database(),
         metrics: Metrics = Metrics(),
-        shutdown: Shutdown = Shutdown()
+        shutdown: Shutdown = Shutdown(),
+        billing: Billing = Billing()
     ) {
         self.listen = listen
         self.domain = domain
@@ -61,6 +64,7 @@ public struct ZvonokConfiguration: Sendable, Equatable {
         self.database = database
         self.metrics = metrics
         self.shutdown = shutdown
+        self.billing = billing
     }
 
     /// The value of every key that the file and the environment leave out. Its `domain` is empty

@@ -66,6 +66,12 @@ import Testing
           port: 9191
         shutdown:
           gracePeriodSeconds: 10
+        billing:
+          trialMinutes: 5
+          timeZone: Asia/Yekaterinburg
+          sliceSeconds: 120
+          maxCallSeconds: 7200
+          maxConcurrentCalls: 4
         """
 
     @Test func loadsEveryKeyFromAFile() async throws {
@@ -78,7 +84,8 @@ import Testing
             limits: .init(maxMessageBytes: 8192, maxConnectionsPerIP: 8, maxConnections: 500,
                           tcpIdleTimeoutSeconds: 120, maxTransactions: 5000, udpMTUBytes: 1200),
             log: .init(level: .warning), database: .init(path: "/srv/zvonok/db.sqlite"),
-            metrics: .init(address: "::1", port: 9191), shutdown: .init(gracePeriodSeconds: 10))
+            metrics: .init(address: "::1", port: 9191), shutdown: .init(gracePeriodSeconds: 10),
+            billing: .init(trialMinutes: 5, timeZone: "Asia/Yekaterinburg", sliceSeconds: 120, maxCallSeconds: 7200, maxConcurrentCalls: 4))
         #expect(loaded == expected)
         #expect(loaded.changedKeys(to: expected).isEmpty)
         #expect(ZvonokConfiguration.defaults.changedKeys(to: loaded) == ConfigurationKeys.all)
@@ -125,6 +132,11 @@ import Testing
         ("metrics.address", "ZVONOK_METRICS_ADDRESS", "0.0.0.0"),
         ("metrics.port", "ZVONOK_METRICS_PORT", "0"),
         ("shutdown.gracePeriodSeconds", "ZVONOK_SHUTDOWN_GRACE_PERIOD_SECONDS", "5"),
+        ("billing.trialMinutes", "ZVONOK_BILLING_TRIAL_MINUTES", "30"),
+        ("billing.timeZone", "ZVONOK_BILLING_TIME_ZONE", "UTC"),
+        ("billing.sliceSeconds", "ZVONOK_BILLING_SLICE_SECONDS", "60"),
+        ("billing.maxCallSeconds", "ZVONOK_BILLING_MAX_CALL_SECONDS", "3600"),
+        ("billing.maxConcurrentCalls", "ZVONOK_BILLING_MAX_CONCURRENT_CALLS", "2"),
     ]
 
     @Test func everyKeyHasItsDocumentedVariableAndTheProviderReadsIt() async throws {
