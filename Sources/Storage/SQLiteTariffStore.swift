@@ -164,7 +164,8 @@ public struct SQLiteTariffStore: Sendable {
         }
     }
 
-    static func checkName(_ name: String) throws(TariffStoreError) {
+    /// Checks a plan name: 1 to `maximumPlanNameBytes` bytes, no control characters.
+    public static func checkName(_ name: String) throws(TariffStoreError) {
         guard !name.isEmpty, name.utf8.count <= maximumPlanNameBytes, !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw .invalidPlanName(name)
         }
