@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "SIPTransaction", targets: ["SIPTransaction"]),
         .library(name: "Numbering", targets: ["Numbering"]),
         .library(name: "Billing", targets: ["Billing"]),
+        // The SQLite stores, exported so that Benchmarks/ can measure the billing edge on a real file.
+        .library(name: "Storage", targets: ["Storage"]),
         // libosip2, exported only so that Benchmarks/ can measure against it; no Zvonok target uses it.
         .library(name: "COSIP", targets: ["COSIP"]),
         .executable(name: "zvonokd", targets: ["zvonokd"]),

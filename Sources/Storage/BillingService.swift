@@ -1,4 +1,5 @@
 import Billing
+import GRDB
 import Synchronization
 
 /// The settings `BillingService` needs from the configuration's `billing:` section.
@@ -70,24 +71,33 @@ public final class BillingService: Sendable {
 
     /// RFC 4006 CCR-Initial: may `account` (calling as `caller`) call `dialled` at `instant`?
     public func authorize(account: AccountID, caller: String, dialled: DialledNumber, at instant: BillingTime) async throws -> Authorization {
+        let control = creditControl
+        if let sqlite = ledger as? SQLiteLedgerStore {
+            // The plan is read in the transaction that decides: one round trip per authorisation.
+            return try await sqlite.commit(account) { book, db in
+                control.authorize(book, plan: try self.plan(of: account, db), caller: caller, dialled: dialled, at: instant)
+            }
+        }
         let plan = try await plan(of: account)
         return try await commit(account) { book in
-            creditControl.authorize(book, plan: plan, caller: caller, dialled: dialled, at: instant)
+            control.authorize(book, plan: plan, caller: caller, dialled: dialled, at: instant)
         }
     }
 
     /// RFC 4006 CCR-Update: another slice for the call of `reservation`, which has talked `usedSeconds`.
     public func renew(_ reservation: ReservationID, usedSeconds: Int64, at instant: BillingTime) async throws -> Renewal {
-        try await commit(reservation.account) { book in
-            try creditControl.renew(book, reservation: reservation, usedSeconds: usedSeconds, at: instant)
+        let control = creditControl
+        return try await commit(reservation.account) { book in
+            try control.renew(book, reservation: reservation, usedSeconds: usedSeconds, at: instant)
         }
     }
 
     /// RFC 4006 CCR-Terminate: charges the call of `reservation`, releases the rest, writes its
     /// CDR (in the same transaction). Settling again returns the first settlement.
     public func settle(_ reservation: ReservationID, answeredAt: BillingTime?, endedAt: BillingTime, reason: EndReason) async throws -> Settlement {
-        try await commit(reservation.account) { book in
-            try creditControl.settle(book, reservation: reservation, answeredAt: answeredAt, endedAt: endedAt, reason: reason)
+        let control = creditControl
+        return try await commit(reservation.account) { book in
+            try control.settle(book, reservation: reservation, answeredAt: answeredAt, endedAt: endedAt, reason: reason)
         }
     }
 
@@ -104,9 +114,10 @@ public final class BillingService: Sendable {
             accounts.append(reservation.account)
         }
         var settlements: [Settlement] = []
+        let control = creditControl
         for account in accounts {
             settlements += try await commit(account) { book in
-                CrashRecovery.recover(book, evidence: [:], creditControl: creditControl, at: instant)
+                CrashRecovery.recover(book, evidence: [:], creditControl: control, at: instant)
             }
         }
         return settlements
@@ -118,22 +129,40 @@ public final class BillingService: Sendable {
         guard let revision else { throw BillingServiceError.planNotImported(name) }
         if let cached = plans.withLock({ $0[name] }), cached.revision == revision { return cached.plan }
         guard let stored = try await tariffs.plan(named: name) else { throw BillingServiceError.planNotImported(name) }
+        return try build(stored)
+    }
+
+    /// The plan of `account` read on `db` (inside a ledger transaction), built once per revision.
+    func plan(of account: AccountID, _ db: Database) throws -> TariffPlan {
+        let name = try String.fetchOne(db.cachedStatement(sql: "SELECT plan FROM account_plan WHERE account = ?"), arguments: [account.name]) ?? TariffPlan.trialPlanName
+        guard let revision = try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM tariff_plan WHERE name = ?"), arguments: [name]) else {
+            throw BillingServiceError.planNotImported(name)
+        }
+        if let cached = plans.withLock({ $0[name] }), cached.revision == revision { return cached.plan }
+        guard let stored = try SQLiteTariffStore.plan(named: name, db) else { throw BillingServiceError.planNotImported(name) }
+        return try build(stored)
+    }
+
+    private func build(_ stored: StoredTariffPlan) throws -> TariffPlan {
         let plan: TariffPlan
         do {
             plan = try stored.tariffPlan(trialMinutes: settings.trialMinutes, utcOffsetSeconds: settings.utcOffsetSeconds)
         } catch {
-            throw BillingServiceError.invalidPlan(name, error)
+            throw BillingServiceError.invalidPlan(stored.name, error)
         }
         plans.withLock { cache in
-            if let cached = cache[name], cached.revision >= stored.revision { return }
-            cache[name] = (stored.revision, plan)
+            if let cached = cache[stored.name], cached.revision >= stored.revision { return }
+            cache[stored.name] = (stored.revision, plan)
         }
         return plan
     }
 
     /// Reads the book, decides, appends; decides again on a conflict. Decisions without entries
-    /// (a refusal, a repeated settle, a known payment) are answered without writing.
-    public func commit<T>(_ account: AccountID, _ decide: (AccountBook) throws -> LedgerDecision<T>) async throws -> T {
+    /// (a refusal, a repeated settle, a known payment) are answered without writing. On SQLite
+    /// the three happen in one write transaction (`SQLiteLedgerStore.commit`), so there is no
+    /// conflict to retry.
+    public func commit<T: Sendable>(_ account: AccountID, _ decide: @escaping @Sendable (AccountBook) throws -> LedgerDecision<T>) async throws -> T {
+        if let sqlite = ledger as? SQLiteLedgerStore { return try await sqlite.commit(account, decide) }
         for _ in 0..<Self.maximumAttempts {
             let book = try await ledger.book(of: account)
             let decision = try decide(book)

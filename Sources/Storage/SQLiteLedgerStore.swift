@@ -46,6 +46,29 @@ public final class SQLiteLedgerStore: LedgerStore {
         remember(book)
     }
 
+    /// Reads the book, decides and appends in one write transaction: the edge's loop without the
+    /// optimistic retry, since no other writer can append between the read and the write (SQLite
+    /// has one writer at a time, across processes too). `decide` runs while the write lock is
+    /// held, so it must be quick and pure (the credit-control core is: microseconds). The
+    /// contract of `append` holds unchanged: the same checks, the same rows.
+    public func commit<T: Sendable>(_ account: AccountID, _ decide: @escaping @Sendable (AccountBook) throws -> LedgerDecision<T>) async throws -> T {
+        try await commit(account) { book, _ in try decide(book) }
+    }
+
+    /// `commit`, with the transaction's connection passed to `decide` (for reads that belong with
+    /// the decision, such as the account's plan).
+    func commit<T: Sendable>(_ account: AccountID, _ decide: @escaping @Sendable (AccountBook, Database) throws -> LedgerDecision<T>) async throws -> T {
+        let (outcome, book) = try await database.writer.write { db -> (T, AccountBook?) in
+            let last = try self.lastSequence(of: account, db)
+            let book = try self.currentBook(account, db, lastSequence: last)
+            let decision = try decide(book, db)
+            if decision.entries.isEmpty { return (decision.outcome, nil) }
+            return (decision.outcome, try self.append(decision.entries, to: account, expectedLastSequence: last, db))
+        }
+        if let book { remember(book) }
+        return outcome
+    }
+
     public func openReservations() async throws -> [Reservation] {
         try await database.writer.read { db in
             let accounts = try String.fetchAll(db, sql: "SELECT DISTINCT account FROM ledger_open_reservation ORDER BY account")

@@ -4,14 +4,29 @@ import GRDB
 /// that the daemon reads while `zvonokctl` writes, a busy timeout so that neither fails on the
 /// other's lock, and the migrations, run on every open.
 public final class ZvonokDatabase: Sendable {
+    /// How hard a commit waits for the disk (SQLite's `synchronous` in WAL mode).
+    public enum Durability: Sendable {
+        /// `synchronous=NORMAL`: a commit is in the WAL file before it returns, and survives the
+        /// process being killed (SIGKILL, a crash: `LedgerCrashTests`); the WAL is synced at
+        /// checkpoints, so a power loss or kernel crash may roll back the last commits, never
+        /// corrupt the file or split a transaction. About 13 times the commits per second of
+        /// `.powerLoss` here (46,600 vs 3,580 on this VM's disk): what lets one core do more
+        /// than 5,000 authorize + settle pairs a second. The default.
+        case processCrash
+        /// `synchronous=FULL`: every commit is synced to the disk before it returns.
+        case powerLoss
+    }
+
     /// The pool every store shares.
     public let writer: DatabasePool
     /// The database file.
     public let path: String
 
     /// Opens (creating when needed) the database at `path` and migrates it to the current schema.
-    public init(path: String) throws {
+    public init(path: String, durability: Durability = .processCrash) throws {
         var configuration = Configuration()
+        let synchronous = durability == .powerLoss ? "FULL" : "NORMAL"
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
         configuration.busyMode = .timeout(5)
         configuration.foreignKeysEnabled = true
         configuration.label = "zvonok"

@@ -1,4 +1,5 @@
 import Billing
+import Synchronization
 import Testing
 @testable import Storage
 
@@ -52,12 +53,20 @@ import Testing
         }
     }
 
-    @Test func twoConnectionsRacingOnOneAccountCannotOverspend() async throws {
-        let fixture = try await BillingFixture(settings: BillingSettings(creditControl: CreditControlSettings(sliceSeconds: 60, maximumConcurrentCalls: 16)))
-        let (_, other) = try fixture.reopened(settings: BillingSettings(creditControl: CreditControlSettings(sliceSeconds: 60, maximumConcurrentCalls: 16)))
+    /// Through `SQLiteLedgerStore.commit` (decide inside the write transaction), and through the
+    /// bare `LedgerStore` protocol (book, decide, append with the optimistic check, retry on
+    /// conflict), which is what a store other than SQLite gets.
+    @Test(arguments: [false, true])
+    func twoConnectionsRacingOnOneAccountCannotOverspend(throughTheProtocolOnly: Bool) async throws {
+        let settings = BillingSettings(creditControl: CreditControlSettings(sliceSeconds: 60, maximumConcurrentCalls: 16))
+        let fixture = try await BillingFixture(settings: settings)
+        let (otherLedger, otherService) = try fixture.reopened(settings: settings)
         let alice = AccountID("alice")
         try await fixture.topUp("alice", 3_000, id: "only")
-        let services = [fixture.service, other]
+        let counters = [ConflictCounter(fixture.ledger), ConflictCounter(otherLedger)]
+        let services = throughTheProtocolOnly
+            ? counters.map { BillingService(ledger: $0, tariffs: fixture.tariffs, settings: settings) }
+            : [fixture.service, otherService]
         let noon = BillingFixture.noon
         let results = try await withThrowingTaskGroup(of: (charged: Int64, calls: Int).self) { group in
             for caller in 0..<12 {
@@ -95,6 +104,7 @@ import Testing
         #expect(try await ledger.callRecords(CallRecordFilter(account: "alice")).reduce(0) { $0 + $1.costMinor } == charged)
         #expect(calls < 12 * 5)            // the balance was contested
         #expect(charged > 1_500)           // and mostly spent
+        if throughTheProtocolOnly { #expect(counters.reduce(0) { $0 + $1.conflicts } > 0) }
     }
 
     @Test func recoverySettlesWhatWasLeftOpen() async throws {
@@ -116,5 +126,25 @@ import Testing
         #expect(try await restarted.recoverOpenReservations(at: noon.adding(seconds: 7200)).isEmpty)
         let bob = try await ledger.book(of: AccountID("bob"))
         #expect(bob.heldMinor == 0 && bob.balanceMinor == 5_000 - settlements[1].chargedMinor)
+    }
+}
+
+/// A `LedgerStore` that only forwards to a SQLite one (so `BillingService` takes the protocol's
+/// optimistic path) and counts the conflicts it passes on.
+final class ConflictCounter: LedgerStore {
+    let store: SQLiteLedgerStore
+    private let count = Mutex(0)
+    init(_ store: SQLiteLedgerStore) { self.store = store }
+    var conflicts: Int { count.withLock { $0 } }
+
+    func book(of account: AccountID) async throws -> AccountBook { try await store.book(of: account) }
+    func openReservations() async throws -> [Reservation] { try await store.openReservations() }
+    func append(_ entries: [LedgerEntry], to account: AccountID, expectedLastSequence: UInt64) async throws {
+        do {
+            try await store.append(entries, to: account, expectedLastSequence: expectedLastSequence)
+        } catch let error as LedgerStoreError {
+            if case .conflict = error { count.withLock { $0 += 1 } }
+            throw error
+        }
     }
 }
