@@ -129,3 +129,14 @@ import Testing
         #expect(try await fixture.ledger.callRecords(CallRecordFilter(untilUnixSeconds: noon.unixSeconds + 1)).count == 1)
     }
 }
+
+/// `ZvonokDatabase.Durability` reaches the connection that commits.
+@Suite struct DurabilityTests {
+    @Test func synchronousFollowsTheDurability() throws {
+        let normal = try ZvonokDatabase(path: AccountStoreTests.temporaryPath())
+        #expect(try normal.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 1)
+        let full = try ZvonokDatabase(path: AccountStoreTests.temporaryPath(), durability: .powerLoss)
+        #expect(try full.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+        #expect(try full.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+    }
+}
