@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "SIPTransaction", targets: ["SIPTransaction"]),
         .library(name: "Numbering", targets: ["Numbering"]),
         .library(name: "Billing", targets: ["Billing"]),
+        // The SQLite stores, exported so that Benchmarks/ can measure the billing edge on a real file.
+        .library(name: "Storage", targets: ["Storage"]),
         // libosip2, exported only so that Benchmarks/ can measure against it; no Zvonok target uses it.
         .library(name: "COSIP", targets: ["COSIP"]),
         .executable(name: "zvonokd", targets: ["zvonokd"]),
@@ -55,7 +57,9 @@ let package = Package(
         // Pure: the stateful proxy of §16 (routing, forking, Record-Route, response selection, CANCEL).
         .target(name: "Proxy", dependencies: ["SIPCore", "SIPTransaction", "Registrar"]),
         // I/O edge: SQLite (GRDB) implementations of the store protocols, migrations.
-        .target(name: "Storage", dependencies: ["Registrar", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Also the billing edge: the `LedgerStore` Billing declares, tariffs, CDRs and `BillingService`,
+        // which runs the pure credit-control core against the database.
+        .target(name: "Storage", dependencies: ["Registrar", "Billing", "Numbering", .product(name: "GRDB", package: "GRDB.swift")]),
         // Pure: money as integer minor units, tariffs and increments, trial minutes, free directions,
         // credit reservations and settlement (RFC 4006-style), the ledger, CDRs; declares `LedgerStore`.
         // Takes normalised E.164 digits; its prefix tables are Numbering's `PrefixTable`.
@@ -93,7 +97,7 @@ let package = Package(
         .target(
             name: "ZvonokCtlCommands",
             dependencies: [
-                "SIPCore", "Registrar", "Storage", "ZvonokConfig",
+                "SIPCore", "Registrar", "Storage", "ZvonokConfig", "Billing", "Numbering",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -107,8 +111,11 @@ let package = Package(
         .testTarget(name: "ZvonokServerTests", dependencies: ["ZvonokServer", "SIPTransaction", "SIPTransport", "SIPCore"]),
         .testTarget(name: "RegistrarTests", dependencies: ["Registrar", "SIPCore"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "Registrar", "SIPTransaction", "SIPCore"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Registrar"]),
-        .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore", "Registrar", "Storage"]),
+        // The crash test's child: reserves credit on a SQLite file and waits to be killed with SIGKILL
+        // (StorageTests/LedgerCrashTests runs it as a real process). Test support, not shipped.
+        .executableTarget(name: "zvonok-ledger-crash-child", dependencies: ["Storage", "Billing"], path: "Tests/LedgerCrashChild"),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Registrar", "Billing", "Numbering"]),
+        .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore", "Registrar", "Storage", "Billing"]),
         // Many user agents and a server over a seeded lossy network, invariants checked (ARCHITECTURE "Tests, in layers" 3).
         .testTarget(name: "SimulationTests", dependencies: ["ZvonokTesting", "SIPTransaction", "SIPCore"]),
     ],

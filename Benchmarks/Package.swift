@@ -65,6 +65,19 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        .executableTarget(
+            name: "BillingBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Numbering", package: "Zvonok"),
+                .product(name: "Billing", package: "Zvonok"),
+                .product(name: "Storage", package: "Zvonok"),
+            ],
+            path: "Billing",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

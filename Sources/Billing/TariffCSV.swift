@@ -140,7 +140,7 @@ public enum TariffCSV {
     }
 
     /// Splits one line into fields: commas separate, `"…"` quotes, `""` is a quote inside quotes.
-    private static func fields(of line: Substring, line number: Int) throws(TariffCSVError) -> [String] {
+    static func fields(of line: Substring, line number: Int) throws(TariffCSVError) -> [String] {
         var fields: [String] = []
         var current = ""
         var inQuotes = false

@@ -5,18 +5,37 @@ import GRDB
 /// that the daemon reads while `zvonokctl` writes, a busy timeout so that neither fails on the
 /// other's lock, and the migrations, run on every open.
 public final class ZvonokDatabase: Sendable {
+    /// How hard a commit waits for the disk (SQLite's `synchronous` in WAL mode).
+    public enum Durability: Sendable {
+        /// `synchronous=NORMAL` (what GRDB sets for a pool): a commit is in the WAL file before it
+        /// returns, and survives the process being killed (SIGKILL, a crash: `LedgerCrashTests`);
+        /// the WAL is synced at checkpoints, so a power loss or kernel crash may roll back the
+        /// last commits, never corrupt the file or split a transaction. About 13 times the
+        /// commits per second of `.powerLoss` on this VM's disk (46,600 vs 3,580 bare commits).
+        /// The default.
+        case processCrash
+        /// `synchronous=FULL`: every commit is synced to the disk before it returns.
+        case powerLoss
+    }
+
     /// The pool every store shares.
     public let writer: DatabasePool
+    /// The database file.
     public let path: String
 
     /// Opens (creating when needed) the database at `path` and migrates it to the current schema.
-    public init(path: String) throws {
+    public init(path: String, durability: Durability = .processCrash) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.foreignKeysEnabled = true
         configuration.label = "zvonok"
         writer = try DatabasePool(path: path, configuration: configuration)
         self.path = path
+        // GRDB sets NORMAL on the pool's one writing connection when it opens; only that
+        // connection commits, so this is where FULL goes.
+        if durability == .powerLoss {
+            try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        }
         try Self.migrator.migrate(writer)
     }
 
@@ -36,6 +55,7 @@ public final class ZvonokDatabase: Sendable {
                 t.column("createdAt", .integer).notNull()
             }
         }
+        registerBillingMigrations(&migrator)
         migrator.registerMigration("v3 registrar bindings and secrets") { db in
             try db.create(table: "registrarBinding") { t in
                 t.column("username", .text).notNull()

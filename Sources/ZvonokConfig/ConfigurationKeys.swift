@@ -94,6 +94,11 @@ public enum ConfigurationKeys {
             $0.authentication.banSeconds != $1.authentication.banSeconds
         },
         Key(name: "proxy.timerCSeconds", restartRequired: true) { $0.proxy.timerCSeconds != $1.proxy.timerCSeconds },
+        Key(name: "billing.trialMinutes", restartRequired: false) { $0.billing.trialMinutes != $1.billing.trialMinutes },
+        Key(name: "billing.timeZone", restartRequired: false) { $0.billing.timeZone != $1.billing.timeZone },
+        Key(name: "billing.sliceSeconds", restartRequired: false) { $0.billing.sliceSeconds != $1.billing.sliceSeconds },
+        Key(name: "billing.maxCallSeconds", restartRequired: false) { $0.billing.maxCallSeconds != $1.billing.maxCallSeconds },
+        Key(name: "billing.maxConcurrentCalls", restartRequired: false) { $0.billing.maxConcurrentCalls != $1.billing.maxConcurrentCalls },
     ]
 
     /// The sections (`timers`, `limits`, …) with their keys' last components.

@@ -98,6 +98,7 @@ public enum ConfigurationLoader {
         if let v = values.int("authentication.failureWindowSeconds") { configuration.authentication.failureWindowSeconds = v }
         if let v = values.int("authentication.banSeconds") { configuration.authentication.banSeconds = v }
         if let v = values.int("proxy.timerCSeconds") { configuration.proxy.timerCSeconds = v }
+        values.readBilling(into: &configuration)
 
         // Range checks apply to what was written, so `workers` is resolved only afterwards.
         problems += values.problems

@@ -154,6 +154,7 @@ extension ZvonokConfiguration {
         check("authentication.failureWindowSeconds", authentication.failureWindowSeconds)
         check("authentication.banSeconds", authentication.banSeconds)
         check("proxy.timerCSeconds", proxy.timerCSeconds)
+        problems += billingProblems(skipping: skipped)
         return problems
     }
 

@@ -41,6 +41,8 @@ public struct ZvonokConfiguration: Sendable, Equatable {
     public var authentication: Authentication
     /// The stateful proxy (RFC 3261 §16).
     public var proxy: Proxy
+    /// Billing of paid calls (`ZvonokConfiguration+Billing.swift`).
+    public var billing: Billing
 
     /// A configuration from its parts, each defaulting to its default; `realm` nil means `domain`.
     public init(
@@ -57,7 +59,8 @@ public struct ZvonokConfiguration: Sendable, Equatable {
         shutdown: Shutdown = Shutdown(),
         registrar: Registrar = Registrar(),
         authentication: Authentication = Authentication(),
-        proxy: Proxy = Proxy()
+        proxy: Proxy = Proxy(),
+        billing: Billing = Billing()
     ) {
         self.registrar = registrar
         self.authentication = authentication
@@ -73,6 +76,7 @@ public struct ZvonokConfiguration: Sendable, Equatable {
         self.database = database
         self.metrics = metrics
         self.shutdown = shutdown
+        self.billing = billing
     }
 
     /// The value of every key that the file and the environment leave out. Its `domain` is empty

@@ -37,9 +37,9 @@ struct DatabaseOptions: ParsableArguments {
 public struct AccountCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "account",
-        abstract: "Manage accounts: add, list, show, passwd, enable, disable, delete.",
+        abstract: "Manage accounts: add, list, show, passwd, enable, disable, delete, plan.",
         discussion: "Passwords are read from the terminal (asked twice, not echoed) or, with --password-stdin, from the first line of standard input; never from the command line. Only their digests (MD5 and SHA-256 HA1) are stored.",
-        subcommands: [Add.self, List.self, Show.self, Passwd.self, Enable.self, Disable.self, Delete.self])
+        subcommands: [Add.self, List.self, Show.self, Passwd.self, Enable.self, Disable.self, Delete.self, Plan.self])
 
     public init() {}
 
@@ -113,6 +113,16 @@ public struct AccountCommand: AsyncParsableCommand {
         func run() async throws {
             try await options.operations().delete(username: username)
             print("\(username) deleted")
+        }
+    }
+
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Put an account on a tariff plan (new accounts are on the trial plan Пробный).")
+        @OptionGroup var options: BillingOptions
+        @Argument var username: String
+        @Argument(help: "The plan, as tariff list shows it.") var plan: String
+        func run() async throws {
+            print(try await options.operations().assignPlan(account: username, plan: plan))
         }
     }
 }

@@ -6,7 +6,7 @@ public struct ZvonokCtl: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "zvonokctl",
         abstract: "Operate a Zvonok SIP server.",
-        subcommands: [LintCommand.self, AccountCommand.self]
+        subcommands: [LintCommand.self, AccountCommand.self, TariffCommand.self, BalanceCommand.self, CDRCommand.self]
     )
 
     public init() {}

@@ -24,7 +24,8 @@ import Registrar
         let path = Self.temporaryPath()
         _ = try ZvonokDatabase(path: path)
         let again = try ZvonokDatabase(path: path)
-        #expect(try again.appliedMigrations() == ["v1 accounts", "v3 registrar bindings and secrets"])
+        #expect(try again.appliedMigrations() == ["v1 accounts", "v2 billing ledger", "v2 billing tariffs",
+                                                 "v3 registrar bindings and secrets"])
     }
 
     @Test func accountsAreStoredFoundUpdatedAndDeleted() throws {

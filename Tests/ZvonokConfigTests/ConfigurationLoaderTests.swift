@@ -79,6 +79,12 @@ import Testing
           banSeconds: 900
         proxy:
           timerCSeconds: 200
+        billing:
+          trialMinutes: 5
+          timeZone: Asia/Yekaterinburg
+          sliceSeconds: 120
+          maxCallSeconds: 7200
+          maxConcurrentCalls: 4
         """
 
     @Test func loadsEveryKeyFromAFile() async throws {
@@ -95,7 +101,8 @@ import Testing
             registrar: .init(minExpiresSeconds: 30, maxExpiresSeconds: 7200, defaultExpiresSeconds: 600, maxBindingsPerUser: 4),
             authentication: .init(algorithms: ["md5"], nonceLifetimeSeconds: 120, maxFailures: 5, failureWindowSeconds: 30,
                                   banSeconds: 900),
-            proxy: .init(timerCSeconds: 200))
+            proxy: .init(timerCSeconds: 200),
+            billing: .init(trialMinutes: 5, timeZone: "Asia/Yekaterinburg", sliceSeconds: 120, maxCallSeconds: 7200, maxConcurrentCalls: 4))
         #expect(loaded == expected)
         #expect(loaded.changedKeys(to: expected).isEmpty)
         #expect(ZvonokConfiguration.defaults.changedKeys(to: loaded) == ConfigurationKeys.all)
@@ -152,6 +159,11 @@ import Testing
         ("authentication.failureWindowSeconds", "ZVONOK_AUTHENTICATION_FAILURE_WINDOW_SECONDS", "10"),
         ("authentication.banSeconds", "ZVONOK_AUTHENTICATION_BAN_SECONDS", "5"),
         ("proxy.timerCSeconds", "ZVONOK_PROXY_TIMER_CSECONDS", "30"),
+        ("billing.trialMinutes", "ZVONOK_BILLING_TRIAL_MINUTES", "30"),
+        ("billing.timeZone", "ZVONOK_BILLING_TIME_ZONE", "UTC"),
+        ("billing.sliceSeconds", "ZVONOK_BILLING_SLICE_SECONDS", "60"),
+        ("billing.maxCallSeconds", "ZVONOK_BILLING_MAX_CALL_SECONDS", "3600"),
+        ("billing.maxConcurrentCalls", "ZVONOK_BILLING_MAX_CONCURRENT_CALLS", "2"),
     ]
 
     @Test func everyKeyHasItsDocumentedVariableAndTheProviderReadsIt() async throws {
