@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "ZvonokServer",
             dependencies: [
-                "SIPCore", "SIPTransaction", "SIPTransport", "ZvonokConfig", "Registrar", "Proxy", "Storage",
+                "SIPCore", "SIPTransaction", "SIPTransport", "ZvonokConfig", "Registrar", "Proxy", "Storage", "Billing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -1,7 +1,9 @@
 import SIPCore
 import SIPTransaction
 import SIPTransport
+import Billing
 import Proxy
+import Storage
 import Registrar
 import ZvonokConfig
 
@@ -63,5 +65,17 @@ public enum ServerAssembly {
 
     public static func proxyPolicy(for configuration: ZvonokConfiguration) -> ProxyPolicy {
         ProxyPolicy(timerC: .seconds(configuration.proxy.timerCSeconds))
+    }
+
+    /// Credit control, trial and time zone for billing; nil when the time zone is unknown
+    /// (validation has checked it).
+    public static func billingSettings(for configuration: ZvonokConfiguration) -> BillingSettings? {
+        let billing = configuration.billing
+        guard let offset = billing.utcOffsetSeconds else { return nil }
+        return BillingSettings(
+            creditControl: CreditControlSettings(sliceSeconds: Int64(billing.sliceSeconds),
+                                                 maximumCallSeconds: Int64(billing.maxCallSeconds),
+                                                 maximumConcurrentCalls: billing.maxConcurrentCalls),
+            trialMinutes: Int64(billing.trialMinutes), utcOffsetSeconds: offset)
     }
 }

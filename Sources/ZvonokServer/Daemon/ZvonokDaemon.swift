@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
+import Billing
 import Registrar
 import SIPTransaction
 import SIPTransport
@@ -80,7 +81,9 @@ public struct ZvonokDaemon: ParsableCommand {
         let options = ServerAssembly.options(for: configuration)
         let registrar: RegistrarService
         do {
-            registrar = try Self.openRegistrar(configuration, logger: logger)
+            let database = try ZvonokDatabase(path: configuration.database.path)
+            registrar = try Self.openRegistrar(configuration, database: database, logger: logger)
+            try await Self.recoverBilling(configuration, database: database, logger: logger)
         } catch {
             logger.critical("cannot open the database \(configuration.database.path): \(error)")
             return 1
@@ -147,8 +150,8 @@ public struct ZvonokDaemon: ParsableCommand {
 
     /// Opens the database (migrating it), loads the accounts and the stored bindings, and makes
     /// the registrar with the nonce secret kept in the database.
-    private static func openRegistrar(_ configuration: ZvonokConfiguration, logger: Logger) throws -> RegistrarService {
-        let database = try ZvonokDatabase(path: configuration.database.path)
+    private static func openRegistrar(_ configuration: ZvonokConfiguration, database: ZvonokDatabase,
+                                      logger: Logger) throws -> RegistrarService {
         let accounts = try AccountDirectory(store: SQLiteAccountStore(database: database), logger: logger)
         let secret = try database.serverSecret(named: "digest-nonce")
         let service = RegistrarService(core: ServerAssembly.registrarCore(for: configuration, secret: secret),
@@ -156,5 +159,21 @@ public struct ZvonokDaemon: ParsableCommand {
         try service.loadBindings()
         logger.info("database open", metadata: ["path": "\(configuration.database.path)", "accounts": "\(accounts.count)"])
         return service
+    }
+
+    /// Settles the credit reservations a crash left open (issue 6, RFC 4006-style credit control):
+    /// no call is in progress before the server starts, so every open reservation is a call that
+    /// ended with the process. Each is charged what its last renewal reported and its hold released.
+    private static func recoverBilling(_ configuration: ZvonokConfiguration, database: ZvonokDatabase,
+                                       logger: Logger) async throws {
+        guard let settings = ServerAssembly.billingSettings(for: configuration) else {
+            throw ConfigurationError(problems: [ConfigurationProblem(key: "billing.timeZone", message: "\"\(configuration.billing.timeZone)\" is not a time zone name")])
+        }
+        let billing = BillingService(ledger: SQLiteLedgerStore(database: database), tariffs: SQLiteTariffStore(database: database),
+                                     settings: settings)
+        let settled = try await billing.recoverOpenReservations(at: BillingTime(unixSeconds: RegistrarService.unixNow()))
+        if !settled.isEmpty {
+            logger.notice("billing: settled the reservations a crash left open", metadata: ["reservations": "\(settled.count)"])
+        }
     }
 }
