@@ -24,11 +24,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source Tests/Integration/lib.sh
+source Tests/Integration/proxy-lib.sh
 SERVER=${SERVER:-zvonokd}
 ZVONOKD=${ZVONOKD:-.build/debug/zvonokd}
 ZVONOKCTL=${ZVONOKCTL:-.build/debug/zvonokctl}
 SCENARIOS=$PWD/Tests/Integration/sipp
-DOMAIN=zvonok.example
 command -v sipp >/dev/null || { echo "proxy-sipp: sipp is not installed (scripts/install-deps)" >&2; exit 1; }
 case $SERVER in
     zvonokd)
@@ -45,10 +45,7 @@ declare -A UAS_PID=()
 cleanup() {
     local pid
     for pid in "${UAS_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    if [ -n "$ZVONOKD_PID" ] && kill -0 "$ZVONOKD_PID" 2>/dev/null; then
-        for pid in $(pgrep -P "$ZVONOKD_PID" || true); do kill -KILL "$pid" 2>/dev/null || true; done
-        kill -KILL "$ZVONOKD_PID" 2>/dev/null || true
-    fi
+    kill_server
     if [ "${KEEP_WORK:-0}" = 1 ]; then echo "proxy-sipp: logs kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -73,74 +70,19 @@ check() {  # check DESCRIPTION COMMAND...
 # devices; nobody does not exist (404).
 USERS="alice bob carol dave"
 password_of() { echo "$1-password-42"; }
-for user in $USERS; do printf 'SEQUENTIAL\n%s;%s;\n' "$user" "$(password_of "$user")" >"$work/$user.csv"; done
-db="$work/zvonok.sqlite"
-if [ "$SERVER" = zvonokd ]; then
-    for user in $USERS; do
-        password_of "$user" | "$ZVONOKCTL" account add "$user" --password-stdin --database "$db" --realm "$DOMAIN" >/dev/null
-    done
-else
-    mkdir -p "$work/dbtext"
-    cp /usr/share/kamailio/dbtext/kamailio/version "$work/dbtext/version"
-    {
-        echo "id(int,auto) username(string) domain(string) password(string) ha1(string) ha1b(string) "
-        n=1
-        for user in $USERS; do
-            echo "$n:$user:$DOMAIN:-:$(printf '%s:%s:%s' "$user" "$DOMAIN" "$(password_of "$user")" | md5sum | cut -d' ' -f1):-"
-            n=$((n + 1))
-        done
-    } >"$work/dbtext/subscriber"
-fi
+for user in $USERS; do
+    printf 'SEQUENTIAL\n%s;%s;\n' "$user" "$(password_of "$user")" >"$work/$user.csv"
+    echo "$user,$(password_of "$user")" >>"$work/accounts.csv"
+done
+create_accounts "$work/accounts.csv"
 
-# start_server NONCE_LIFETIME_SECONDS ALGORITHMS: one instance on $SIP_PORT (UDP and TCP).
+# Nonces that live NONCE_LIFETIME_SECONDS; sipp 3.6 needs MD5 only (see above); the ban after 3
+# failures in a minute.
+MAX_FAILURES=3
 instance=0
-start_server() {
-    local lifetime=$1 algorithms=$2
+start_instance() {  # start_instance NONCE_LIFETIME_SECONDS ALGORITHMS
     instance=$((instance + 1))
-    if [ "$SERVER" = zvonokd ]; then
-        start_zvonokd "$work/server-$instance.log" ZVONOK_DATABASE_PATH="$db" \
-            ZVONOK_AUTHENTICATION_MAX_FAILURES=3 ZVONOK_AUTHENTICATION_FAILURE_WINDOW_SECONDS=60 \
-            ZVONOK_AUTHENTICATION_BAN_SECONDS=300 ZVONOK_AUTHENTICATION_NONCE_LIFETIME_SECONDS="$lifetime" \
-            ZVONOK_AUTHENTICATION_ALGORITHMS="$algorithms" \
-            ZVONOK_REGISTRAR_MIN_EXPIRES_SECONDS=60 ZVONOK_REGISTRAR_MAX_EXPIRES_SECONDS=3600 \
-            ZVONOK_PROXY_TIMER_CSECONDS=180
-    else
-        kamailio -f bench/kamailio-proxy.cfg -DD -E -Y "$work" -m 64 -M 8 \
-            -A "LISTEN=udp:127.0.0.1:$SIP_PORT" -A "DBURL=\"text://$work/dbtext\"" -A CHILDREN=4 \
-            -A MAX_FAILURES=3 -A FAILURE_WINDOW_SECONDS=60 -A BAN_SECONDS=300 \
-            -A NONCE_LIFETIME_SECONDS="$lifetime" -A MIN_EXPIRES_SECONDS=60 -A MAX_EXPIRES_SECONDS=3600 \
-            -A TIMER_C_MILLISECONDS=180000 >"$work/server-$instance.log" 2>&1 &
-        ZVONOKD_PID=$!
-    fi
-    # Ready when it answers anything over UDP (bounded: 10 s).
-    timeout 15 python3 - "$SIP_PORT" <<'PY' || { echo "proxy-sipp: $SERVER does not answer:" >&2; cat "$work/server-$instance.log" >&2; return 1; }
-import socket, sys, time
-port = int(sys.argv[1]); s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); s.settimeout(0.2)
-lp = s.getsockname()[1]
-for i in range(50):
-    msg = (f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{lp};branch=z9hG4bKready{i};rport\r\n"
-           f"Max-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=r{i}\r\nTo: <sip:127.0.0.1:{port}>\r\n"
-           f"Call-ID: ready{i}@probe\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
-    s.sendto(msg.encode(), ("127.0.0.1", port))
-    try:
-        if s.recv(65535).startswith(b"SIP/2.0"): sys.exit(0)
-    except socket.timeout:
-        pass
-sys.exit(1)
-PY
-}
-
-stop_server() {
-    if [ "$SERVER" = zvonokd ]; then
-        stop_zvonokd
-        [ "$ZVONOKD_STATUS" -eq 0 ] || echo "proxy-sipp: zvonokd exited with $ZVONOKD_STATUS" >&2
-    else
-        kill -TERM "$ZVONOKD_PID" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$ZVONOKD_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$ZVONOKD_PID" 2>/dev/null || true
-        wait "$ZVONOKD_PID" 2>/dev/null || true
-    fi
-    ZVONOKD_PID=
+    NONCE_LIFETIME_SECONDS=$1 ALGORITHMS=$2 start_server "$work/server-$instance.log"
 }
 
 # sipp_uac NAME SCENARIO USER TARGET_USER [TARGET_DOMAIN] [sipp options...]: one client run,
@@ -229,7 +171,7 @@ echo "proxy-sipp: $SERVER on udp 127.0.0.1:$SIP_PORT"
 if [ "$SERVER" = zvonokd ]; then
     # 1. The default challenge: SHA-256 first, then MD5 (RFC 8760 §2.4); SHA-256 accepted, and a
     #    replayed nonce count refused with stale=true.
-    start_server 300 sha256,md5
+    start_instance 300 sha256,md5
     check "401 offers SHA-256 then MD5; a SHA-256 digest → 200; the same nc again → 401 stale=true" \
         timeout 30 python3 Tests/Integration/digest-replay.py 127.0.0.1 "$SIP_PORT" alice "$(password_of alice)" --expect-algorithms SHA-256,MD5
     stop_server
@@ -238,7 +180,7 @@ else
 fi
 
 # 2. Nonces that live 2 s (MD5 only from here on: sipp).
-start_server 2 md5
+start_instance 2 md5
 check "REGISTER on a nonce older than its lifetime → 401 stale=true, then 200" \
     sipp_uac stale register-stale.xml alice alice -auth_uri "$DOMAIN"
 check "a replayed nonce count (MD5) → 401 stale=true" \
@@ -246,7 +188,7 @@ check "a replayed nonce count (MD5) → 401 stale=true" \
 stop_server
 
 # 3. Everything else, with nonces of the default lifetime.
-start_server 300 md5
+start_instance 300 md5
 check "REGISTER with digest → 401, then 200 with the binding" register alice "$PORT_ALICE"
 check "a wrong password → 401 again, not stale" \
     sipp_uac wrong register-wrong-password.xml bob bob -auth_uri "$DOMAIN" -i 127.0.0.3
