@@ -6,11 +6,27 @@
 DOMAIN=zvonok.example
 
 # create_accounts FILE: one "username,password" per line, into the server's account store:
-# zvonokctl account import for zvonokd (the SQLite file $work/zvonok.sqlite), the db_text table
-# `subscriber` with MD5 HA1s for Kamailio ($work/dbtext).
+# zvonokctl account import for zvonokd (the SQLite file $work/zvonok.sqlite); for Kamailio the
+# table `subscriber` with MD5 HA1s, in db_text ($work/dbtext) or, with KAMAILIO_DB=sqlite, in
+# SQLite ($work/kamailio.sqlite, Kamailio's own schema: indexed by user name).
 create_accounts() {
     if [ "$SERVER" = zvonokd ]; then
         "$ZVONOKCTL" account import "$1" --database "$work/zvonok.sqlite" --realm "$DOMAIN" >/dev/null
+    elif [ "${KAMAILIO_DB:-text}" = sqlite ]; then
+        rm -f "$work/kamailio.sqlite"
+        python3 - "$1" "$DOMAIN" "$work/kamailio.sqlite" <<'PY'
+import hashlib, sqlite3, sys
+source, realm, target = sys.argv[1:4]
+db = sqlite3.connect(target)
+for schema in ("standard-create.sql", "auth_db-create.sql"):
+    db.executescript(open(f"/usr/share/kamailio/db_sqlite/{schema}").read())
+rows = []
+for line in open(source):
+    user, password = line.rstrip("\n").split(",")[:2]
+    rows.append((user, realm, "-", hashlib.md5(f"{user}:{realm}:{password}".encode()).hexdigest(), "-"))
+db.executemany("INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES (?, ?, ?, ?, ?)", rows)
+db.commit()
+PY
     else
         mkdir -p "$work/dbtext"
         cp /usr/share/kamailio/dbtext/kamailio/version "$work/dbtext/version"
@@ -51,7 +67,7 @@ start_server() {
         # shellcheck disable=SC2086
         ${SERVER_WRAPPER:-} kamailio -f bench/kamailio-proxy.cfg -DD -E -Y "$work" \
             -m "${KAMAILIO_SHARED_MB:-64}" -M "${KAMAILIO_PRIVATE_MB:-8}" \
-            -A "LISTEN=udp:127.0.0.1:$SIP_PORT" -A "DBURL=\"text://$work/dbtext\"" -A "CHILDREN=${KAMAILIO_CHILDREN:-4}" \
+            -A "LISTEN=udp:127.0.0.1:$SIP_PORT" $(kamailio_db_options) -A "CHILDREN=${KAMAILIO_CHILDREN:-4}" \
             -A "MAX_FAILURES=${MAX_FAILURES:-10}" -A "FAILURE_WINDOW_SECONDS=${FAILURE_WINDOW_SECONDS:-60}" \
             -A "BAN_SECONDS=${BAN_SECONDS:-300}" -A "NONCE_LIFETIME_SECONDS=${NONCE_LIFETIME_SECONDS:-300}" \
             -A "MIN_EXPIRES_SECONDS=${MIN_EXPIRES_SECONDS:-60}" -A "MAX_EXPIRES_SECONDS=${MAX_EXPIRES_SECONDS:-3600}" \
@@ -74,6 +90,14 @@ for i in range(60):
         pass
 sys.exit(1)
 PY
+}
+
+kamailio_db_options() {
+    if [ "${KAMAILIO_DB:-text}" = sqlite ]; then
+        echo "-A DB_SQLITE -A DBURL=\"sqlite://$work/kamailio.sqlite\""
+    else
+        echo "-A DBURL=\"text://$work/dbtext\""
+    fi
 }
 
 # stop_server: SIGTERM and a bounded wait (then SIGKILL), Kamailio's forked processes with it.

@@ -92,7 +92,7 @@ sipp_uac() {
     if [ $# -gt 0 ] && [[ $1 != -* ]]; then domain=$1; shift; fi
     local status=0
     (cd "$work" && timeout 60 sipp "127.0.0.1:$SIP_PORT" -sf "$SCENARIOS/$scenario" -inf "$work/$user.csv" \
-        -s "$target" -auth_uri "$target@$domain" -t u1 -m 1 -i 127.0.0.1 -timeout 40s -timeout_error \
+        -s "$target" -auth_uri "$target@$domain" -t u1 -m 1 -d 500 -i 127.0.0.1 -timeout 40s -timeout_error \
         -max_recv_loops 100 -nostdin -trace_err -error_file "$work/$name.err" \
         -trace_msg -message_file "$work/$name.msg" "$@" >"$work/$name.out" 2>&1) || status=$?
     if [ "$status" -ne 0 ]; then
