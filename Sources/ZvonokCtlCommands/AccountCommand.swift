@@ -39,7 +39,7 @@ public struct AccountCommand: AsyncParsableCommand {
         commandName: "account",
         abstract: "Manage accounts: add, list, show, passwd, enable, disable, delete, plan.",
         discussion: "Passwords are read from the terminal (asked twice, not echoed) or, with --password-stdin, from the first line of standard input; never from the command line. Only their digests (MD5 and SHA-256 HA1) are stored.",
-        subcommands: [Add.self, List.self, Show.self, Passwd.self, Enable.self, Disable.self, Delete.self, Plan.self])
+        subcommands: [Add.self, List.self, Show.self, Passwd.self, Enable.self, Disable.self, Delete.self, Import.self, Plan.self])
 
     public init() {}
 

@@ -38,5 +38,9 @@ check "…changes the stored digest" test "$before" != "$(digest alice)"
 check "delete, then show fails (1)" bash -c '"$1" account delete alice --database "$2" --realm zvonok.example; s=0; "$1" account show alice --database "$2" --realm zvonok.example || s=$?; [ "$s" -eq 1 ]' _ "$CTL" "$db"
 check "the example configuration's database and realm are used by default" bash -c 'cd "$2" && echo "long enough pw" | "$1" account add carol --config "$3/etc/zvonok.yaml" --password-stdin && [ -f "$2/zvonok.sqlite" ]' _ "$PWD/$CTL" "$work" "$PWD"
 
+printf 'username,password,display_name\nimp1,imported-pw-1,"One, Imported"\nimp2,imported-pw-2\n' >"$work/import.csv"
+check "import a CSV file: all its accounts" bash -c '"$1" account import "$3" --database "$2" --realm zvonok.example && "$1" account list --database "$2" --realm zvonok.example | grep -qx "imp1	enabled	-	One, Imported"' _ "$CTL" "$db" "$work/import.csv"
+check "a CSV with a bad line imports nothing (exit 1) and names the line" bash -c 'printf "imp3,imported-pw-3\nimp4,short\n" | { s=0; "$1" account import - --database "$2" --realm zvonok.example 2>"$3" || s=$?; [ "$s" -eq 1 ]; } && grep -q "line 2: the password" "$3" && ! "$1" account list --database "$2" --realm zvonok.example | grep -q imp3' _ "$CTL" "$db" "$work/import.err"
+
 [ "$failures" -eq 0 ] || { echo "zvonokctl-account: $failures failed"; exit 1; }
 echo "zvonokctl-account: all passed"

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Registrations/s and calls/s of the registrar and stateful proxy on one core (issue 5), zvonokd
+# against Kamailio 5.6 (bench/kamailio-proxy.cfg), with the sipp scenarios of the integration
+# tests, in one run:
+#   REGISTER with digest (401, then 200) for USERS distinct users (sipp -inf, zvonokctl account
+#     import / a db_text table);
+#   calls through the proxy: INVITE, 407, ACK, INVITE with credentials, 100, 180, 200, ACK, BYE,
+#     200 (Tests/Integration/sipp/uac-call.xml, callers from the same users) to one registered
+#     sipp UAS (uas-answer-load.xml).
+# Each server is pinned to core SERVER_CPU (1) with taskset, every sipp to SIPP_CPU (0). The
+# offered rate starts at REG_RATE0 (500/s) and CALL_RATE0 (100/s) and doubles every STEP_SECONDS
+# (10 s) step until more than 0.1% of the step's calls fail (or time out after 5 s), or sipp
+# falls short of the offered rate by more than 10% (then sipp, not the server, is the limit: the
+# CPU figures tell), or after MAX_STEPS (8); the capacity is the best rate achieved within 0.1%.
+# Memory: the server's PSS (summed over Kamailio's processes; PSS counts shared memory once) on a
+# fresh start, after registering all USERS, and with HELD_CALLS calls held up (sipp -d) at once:
+# the deltas per user and per call. Bounded: every sipp run has -m, -timeout and an outer timeout.
+#
+#   bench/proxy-capacity.sh                      both servers (SERVERS="kamailio zvonokd")
+#   SERVERS=kamailio bench/proxy-capacity.sh     only the reference
+#   USERS=20000 STEP_SECONDS=10 HELD_CALLS=2000 KAMAILIO_CHILDREN=1 ZVONOKD_WORKERS=1
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source Tests/Integration/lib.sh
+source Tests/Integration/proxy-lib.sh
+SERVERS=${SERVERS:-kamailio zvonokd}
+USERS=${USERS:-20000}
+STEP_SECONDS=${STEP_SECONDS:-10}
+MAX_STEPS=${MAX_STEPS:-8}
+REG_RATE0=${REG_RATE0:-500}
+CALL_RATE0=${CALL_RATE0:-100}
+HELD_CALLS=${HELD_CALLS:-2000}
+SERVER_CPU=${SERVER_CPU:-1}
+SIPP_CPU=${SIPP_CPU:-0}
+ZVONOKD=${ZVONOKD:-.build/release/zvonokd}
+ZVONOKCTL=${ZVONOKCTL:-.build/release/zvonokctl}
+SCENARIOS=$PWD/Tests/Integration/sipp
+export KAMAILIO_CHILDREN=${KAMAILIO_CHILDREN:-1} ZVONOKD_WORKERS=${ZVONOKD_WORKERS:-1}
+export KAMAILIO_SHARED_MB=${KAMAILIO_SHARED_MB:-1024} KAMAILIO_PRIVATE_MB=${KAMAILIO_PRIVATE_MB:-16}
+export SERVER_LOG_LEVEL=notice ALGORITHMS=md5 MAX_FAILURES=1000000
+export ZVONOKD_EXTRA_ENV="ZVONOK_LIMITS_MAX_TRANSACTIONS=2000000"
+export SERVER_WRAPPER="taskset -c $SERVER_CPU"
+# Kamailio's accounts in SQLite, indexed by user name as zvonokd's are (db_text scans its table on
+# every query: 20,000 users would halve its rates). Needs kamailio-sqlite-modules.
+export KAMAILIO_DB=${KAMAILIO_DB:-sqlite}
+for server in $SERVERS; do
+    case $server in
+        zvonokd) [ -x "$ZVONOKD" ] && [ -x "$ZVONOKCTL" ] || flock /tmp/zvonok-build.lock swift build -c release --product zvonokd \
+                     && flock /tmp/zvonok-build.lock swift build -c release --product zvonokctl ;;
+        kamailio) command -v kamailio >/dev/null || { echo "proxy-capacity: kamailio is not installed (apt-get install kamailio kamailio-sqlite-modules)" >&2; exit 1; }
+                  [ "$KAMAILIO_DB" != sqlite ] || [ -f /usr/lib/x86_64-linux-gnu/kamailio/modules/db_sqlite.so ] \
+                      || { echo "proxy-capacity: db_sqlite is missing (apt-get install kamailio-sqlite-modules, or KAMAILIO_DB=text)" >&2; exit 1; } ;;
+        *) echo "proxy-capacity: unknown server $server" >&2; exit 2 ;;
+    esac
+done
+
+work=$(mktemp -d)
+ZVONOKD_PID=
+UAS_PID=
+cleanup() {
+    if [ -n "$UAS_PID" ]; then kill -KILL "$UAS_PID" 2>/dev/null || true; fi
+    kill_server
+    if [ "${KEEP_WORK:-0}" = 1 ]; then echo "proxy-capacity: logs kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+SIP_PORT=$(free_port)
+METRICS_PORT=$(free_port "$SIP_PORT")
+UAS_PORT=$(free_port "$SIP_PORT" "$METRICS_PORT")
+python3 - "$USERS" "$work" <<'PY'
+import sys
+n, work = int(sys.argv[1]), sys.argv[2]
+with open(f"{work}/accounts.csv", "w") as accounts, open(f"{work}/users.csv", "w") as users:
+    users.write("SEQUENTIAL\n")
+    for i in range(1, n + 1):
+        accounts.write(f"load{i:06d},load-password-{i}\n")
+        users.write(f"load{i:06d};load-password-{i};\n")
+    accounts.write("callee,callee-password\n")
+with open(f"{work}/callee.csv", "w") as callee:
+    callee.write("SEQUENTIAL\ncallee;callee-password;\n")
+PY
+
+# Server CPU ticks and PSS (kB), summed over its processes.
+server_pids() { echo "$ZVONOKD_PID" $(pgrep -P "$ZVONOKD_PID" || true); }
+cpu_ticks() {
+    local total=0 pid
+    for pid in $(server_pids); do total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0))); done
+    echo "$total"
+}
+pss_kb() {
+    local total=0 pid
+    for pid in $(server_pids); do total=$((total + $(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0))); done
+    echo "$total"
+}
+
+# run_sipp NAME SCENARIO CSV RATE CALLS [sipp options]: one bounded client run on SIPP_CPU;
+# prints "ok failed seconds server_cpu_seconds" from sipp's cumulative counters.
+run_sipp() {
+    local name=$1 scenario=$2 csv=$3 rate=$4 calls=$5; shift 5
+    local ticks started finished
+    ticks=$(cpu_ticks)
+    started=$(date +%s.%N)
+    (cd "$work" && timeout $((STEP_SECONDS * 4 + 60)) taskset -c "$SIPP_CPU" sipp "127.0.0.1:$SIP_PORT" \
+        -sf "$SCENARIOS/$scenario" -inf "$csv" -t u1 -i 127.0.0.1 -r "$rate" -m "$calls" -l $((rate * 10 + 100)) \
+        -recv_timeout 5000 -timeout $((STEP_SECONDS * 4 + 30))s -max_recv_loops 10000 -nostdin \
+        -trace_stat -stf "$name.csv" -fd 1 -trace_err -error_file "$name.err" "$@" >"$name.out" 2>&1) || true
+    finished=$(date +%s.%N)
+    python3 - "$work/$name.csv" "$started" "$finished" "$ticks" "$(cpu_ticks)" "$(getconf CLK_TCK)" <<'PY'
+import csv, os, sys
+if not os.path.exists(sys.argv[1]):
+    print(0, 0, 0, 0); sys.exit(0)
+rows = list(csv.reader(open(sys.argv[1]), delimiter=';'))
+col = {name: i for i, name in enumerate(rows[0])}
+last = rows[-1]
+ok, failed = int(last[col['SuccessfulCall(C)']]), int(last[col['FailedCall(C)']])
+print(ok, failed, float(sys.argv[3]) - float(sys.argv[2]), (int(sys.argv[5]) - int(sys.argv[4])) / int(sys.argv[6]))
+PY
+}
+
+# try_rate KIND SCENARIO CSV RATE [sipp options]: one step; prints its line, sets VERDICT (ok,
+# failures: more than 0.1% failed, short: sipp achieved under 90% of the offered rate) and raises
+# BEST_RATE / BEST_PER_CPU when the step had no more than 0.1% failures.
+try_rate() {
+    local kind=$1 scenario=$2 csv=$3 rate=$4; shift 4
+    local ok failed seconds cpu achieved per_cpu load
+    read -r ok failed seconds cpu < <(run_sipp "$kind-$rate" "$scenario" "$csv" "$rate" $((rate * STEP_SECONDS)) "$@")
+    read -r achieved per_cpu load VERDICT < <(python3 -c "
+ok, failed, seconds, cpu, rate = $ok, $failed, $seconds, $cpu, $rate
+total = ok + failed
+achieved = ok / seconds if seconds > 0 else 0
+per_cpu = ok / cpu if cpu > 0 else 0
+verdict = 'failures' if total == 0 or failed / total > 0.001 else ('short' if achieved < 0.9 * rate else 'ok')
+print(f'{achieved:.0f} {per_cpu:.0f} {100 * cpu / max(seconds, 0.001):.0f} {verdict}')")
+    printf '  %-9s offered %6d/s: %7d ok %6d failed in %5.1f s = %6d/s; server CPU %5.1f s (%3d%%) = %6d per CPU-second  %s\n' \
+        "$kind" "$rate" "$ok" "$failed" "$seconds" "$achieved" "$cpu" "$load" "$per_cpu" "$VERDICT"
+    if [ "$VERDICT" != failures ] && [ "$achieved" -gt "$BEST_RATE" ]; then BEST_RATE=$achieved BEST_PER_CPU=$per_cpu; fi
+}
+
+# step_up KIND SCENARIO CSV RATE0 [sipp options]: doubles the rate until failures pass 0.1% (then
+# REFINE_STEPS (2) bisections between the last good and the first bad rate) or sipp falls short
+# or MAX_STEPS; leaves the best rate in BEST_RATE and BEST_PER_CPU.
+step_up() {
+    local kind=$1 scenario=$2 csv=$3 rate=$4; shift 4
+    local step=0 good=0 bad=0 mid
+    BEST_RATE=0 BEST_PER_CPU=0
+    while [ "$step" -lt "$MAX_STEPS" ]; do
+        step=$((step + 1))
+        try_rate "$kind" "$scenario" "$csv" "$rate" "$@"
+        case $VERDICT in
+            ok) good=$rate; rate=$((rate * 2)) ;;
+            failures) bad=$rate; break ;;
+            short) return ;;
+        esac
+    done
+    [ "$bad" -gt 0 ] || return 0
+    for _ in $(seq "${REFINE_STEPS:-2}"); do
+        mid=$(( (good + bad) / 2 ))
+        try_rate "$kind" "$scenario" "$csv" "$mid" "$@"
+        case $VERDICT in ok) good=$mid ;; failures) bad=$mid ;; short) return ;; esac
+    done
+}
+
+declare -A RESULT
+for server in $SERVERS; do
+    export SERVER=$server
+    rm -rf "$work/dbtext" "$work/zvonok.sqlite"* "$work/kamailio.sqlite"
+    create_accounts "$work/accounts.csv"
+    echo "== $server (pinned to CPU $SERVER_CPU; sipp on CPU $SIPP_CPU), $USERS users"
+    start_server "$work/$server.log"
+    sleep 1
+    pss_start=$(pss_kb)
+    # Every user once, at a modest rate: the memory a registered user costs.
+    read -r ok failed seconds cpu < <(run_sipp "$server-register-all" register.xml "$work/users.csv" 1000 "$USERS" -auth_uri "$DOMAIN")
+    sleep 1
+    pss_registered=$(pss_kb)
+    echo "  registered $ok of $USERS users ($failed failed): PSS $pss_start kB -> $pss_registered kB"
+    RESULT[$server,user_bytes]=$(( (pss_registered - pss_start) * 1024 / (ok > 0 ? ok : 1) ))
+    # The callee: registered, then a sipp UAS on its port (pinned with the other sipp).
+    run_sipp "$server-register-callee" register.xml "$work/callee.csv" 10 1 -auth_uri "$DOMAIN" -p "$UAS_PORT" >/dev/null
+    (cd "$work" && exec timeout $((STEP_SECONDS * MAX_STEPS * 4 + 300)) taskset -c "$SIPP_CPU" sipp -sf "$SCENARIOS/uas-answer-load.xml" \
+        -s callee -p "$UAS_PORT" -t u1 -i 127.0.0.1 -nostdin -max_recv_loops 10000 -timeout $((STEP_SECONDS * MAX_STEPS * 4 + 240))s \
+        >"$work/$server-uas.out" 2>&1) &
+    UAS_PID=$!
+    sleep 0.5
+    # HELD_CALLS calls up at once (each held 30 s): the memory a call in progress costs.
+    pss_before_calls=$(pss_kb)
+    held_rate=$(( HELD_CALLS / 10 > 0 ? HELD_CALLS / 10 : 1 ))
+    (run_sipp "$server-held" uac-call.xml "$work/users.csv" "$held_rate" "$HELD_CALLS" -s callee -auth_uri "callee@$DOMAIN" -d 30000 >"$work/held.result") &
+    held=$!
+    sleep 15  # all HELD_CALLS set up (10 s at HELD_CALLS/10 per second), none ended yet
+    pss_calls=$(pss_kb)
+    wait "$held" || true
+    read -r ok failed seconds cpu <"$work/held.result"
+    echo "  $HELD_CALLS calls held up at once ($ok completed, $failed failed): PSS $pss_before_calls kB -> $pss_calls kB"
+    RESULT[$server,call_bytes]=$(( (pss_calls - pss_before_calls) * 1024 / HELD_CALLS ))
+    # Then the capacity: the rate stepped up.
+    step_up REGISTER register.xml "$work/users.csv" "$REG_RATE0" -auth_uri "$DOMAIN"
+    RESULT[$server,reg]=$BEST_RATE RESULT[$server,regcpu]=$BEST_PER_CPU
+
+    step_up calls uac-call.xml "$work/users.csv" "$CALL_RATE0" -s callee -auth_uri "callee@$DOMAIN" -d 0
+    RESULT[$server,calls]=$BEST_RATE RESULT[$server,callcpu]=$BEST_PER_CPU
+
+    kill -TERM "$UAS_PID" 2>/dev/null || true
+    wait "$UAS_PID" 2>/dev/null || true
+    UAS_PID=
+    stop_server
+done
+
+echo
+printf '%-9s %16s %20s %9s %16s %14s %14s\n' server "registrations/s" "REGISTER/CPU-second" "calls/s" "calls/CPU-second" "bytes per user" "bytes per call"
+for server in $SERVERS; do
+    printf '%-9s %16s %20s %9s %16s %14s %14s\n' "$server" "${RESULT[$server,reg]}" "${RESULT[$server,regcpu]}" \
+        "${RESULT[$server,calls]}" "${RESULT[$server,callcpu]}" "${RESULT[$server,user_bytes]}" "${RESULT[$server,call_bytes]}"
+done
+if [[ " $SERVERS " == *" kamailio "* && " $SERVERS " == *" zvonokd "* ]]; then
+    python3 - "${RESULT[zvonokd,reg]}" "${RESULT[kamailio,reg]}" "${RESULT[zvonokd,calls]}" "${RESULT[kamailio,calls]}" \
+        "${RESULT[zvonokd,regcpu]}" "${RESULT[kamailio,regcpu]}" "${RESULT[zvonokd,callcpu]}" "${RESULT[kamailio,callcpu]}" <<'PY'
+import sys
+z_reg, k_reg, z_calls, k_calls, z_regcpu, k_regcpu, z_callcpu, k_callcpu = map(float, sys.argv[1:9])
+ratio = lambda a, b: f"{a / b:.2f}x" if b else "n/a"
+print(f"zvonokd / kamailio: registrations/s {ratio(z_reg, k_reg)}, calls/s {ratio(z_calls, k_calls)}; "
+      f"per CPU-second: REGISTER {ratio(z_regcpu, k_regcpu)}, calls {ratio(z_callcpu, k_callcpu)} (goal: 1.5x)")
+PY
+fi
