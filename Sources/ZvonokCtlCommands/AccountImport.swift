@@ -62,10 +62,10 @@ public enum AccountImport {
             }
             func optional(_ index: Int) -> String? {
                 guard index < fields.count else { return nil }
-                let value = fields[index].trimmingSpaces()
+                let value = fields[index].trimmingSpaces
                 return value.isEmpty ? nil : value
             }
-            rows.append(Row(line: lineNumber, username: fields[0].trimmingSpaces(), password: fields[1],
+            rows.append(Row(line: lineNumber, username: fields[0].trimmingSpaces, password: fields[1],
                             displayName: optional(2), phoneNumber: optional(3)))
         }
         guard !rows.isEmpty || !problems.isEmpty else { throw AccountOperations.Failure("no accounts in the file") }
@@ -220,14 +220,5 @@ extension AccountOperations {
             throw Failure("nothing imported: \(error.description)")
         }
         return accounts.count
-    }
-}
-
-private extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
-        while s.last == " " || s.last == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }
