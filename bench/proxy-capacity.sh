@@ -165,7 +165,7 @@ step_up() {
             short | died) return ;;
         esac
     done
-    [ "$bad" -gt 0 ] || return 0
+    [ "$bad" -gt 0 ] && [ "$good" -gt 0 ] || return 0
     for _ in $(seq "${REFINE_STEPS:-2}"); do
         mid=$(( (good + bad) / 2 ))
         try_rate "$kind" "$scenario" "$csv" "$mid" "$@"
@@ -202,7 +202,8 @@ for server in $SERVERS; do
     sleep 1
     pss_registered=$(pss_kb)
     echo "  registered $ok of $USERS users ($failed failed): PSS $pss_start kB -> $pss_registered kB"
-    RESULT[$server,user_bytes]=$(( (pss_registered - pss_start) * 1024 / (ok > 0 ? ok : 1) ))
+    RESULT[$server,user_bytes]=n/a
+    [ "$ok" -eq 0 ] || RESULT[$server,user_bytes]=$(( (pss_registered - pss_start) * 1024 / ok ))
     start_callee
     # HELD_CALLS calls up at once (each held 30 s): the memory a call in progress costs.
     pss_before_calls=$(pss_kb)
@@ -214,7 +215,8 @@ for server in $SERVERS; do
     wait "$held" || true
     read -r ok failed seconds cpu _ <"$work/held.result"
     echo "  $HELD_CALLS calls held up at once ($ok completed, $failed failed): PSS $pss_before_calls kB -> $pss_calls kB"
-    RESULT[$server,call_bytes]=$(( (pss_calls - pss_before_calls) * 1024 / HELD_CALLS ))
+    RESULT[$server,call_bytes]=n/a
+    [ "$failed" -ne 0 ] || [ "$ok" -eq 0 ] || RESULT[$server,call_bytes]=$(( (pss_calls - pss_before_calls) * 1024 / HELD_CALLS ))
     # Then the capacity: the rate stepped up.
     step_up REGISTER register.xml "$work/users.csv" "$REG_RATE0" -auth_uri "$DOMAIN"
     RESULT[$server,reg]=$BEST_RATE RESULT[$server,regcpu]=$BEST_PER_CPU
