@@ -21,6 +21,7 @@
 #   USERS=20000 STEP_SECONDS=10 HELD_CALLS=2000 KAMAILIO_CHILDREN=1 ZVONOKD_WORKERS=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ulimit -c 0  # an overloaded server that crashes leaves no core file of a gigabyte
 source Tests/Integration/lib.sh
 source Tests/Integration/proxy-lib.sh
 SERVERS=${SERVERS:-kamailio zvonokd}
@@ -92,27 +93,36 @@ pss_kb() {
     echo "$total"
 }
 
+# core_busy_idle CPU: that core's busy and idle jiffies so far (/proc/stat).
+core_busy_idle() {
+    awk -v cpu="cpu$1" '$1 == cpu { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat
+}
+
 # run_sipp NAME SCENARIO CSV RATE CALLS [sipp options]: one bounded client run on SIPP_CPU;
-# prints "ok failed seconds server_cpu_seconds" from sipp's cumulative counters.
+# prints "ok failed seconds server_cpu_seconds sipp_core_busy_percent" from sipp's cumulative
+# counters and /proc.
 run_sipp() {
     local name=$1 scenario=$2 csv=$3 rate=$4 calls=$5; shift 5
-    local ticks started finished
+    local ticks started finished core_before
     ticks=$(cpu_ticks)
+    core_before=$(core_busy_idle "$SIPP_CPU")
     started=$(date +%s.%N)
     (cd "$work" && timeout $((STEP_SECONDS * 4 + 60)) taskset -c "$SIPP_CPU" sipp "127.0.0.1:$SIP_PORT" \
-        -sf "$SCENARIOS/$scenario" -inf "$csv" -t u1 -i 127.0.0.1 -r "$rate" -m "$calls" -l $((rate * 10 + 100)) \
+        -sf "$SCENARIOS/$scenario" -inf "$csv" -t u1 -i 127.0.0.1 -r "$rate" -m "$calls" -l "${SIPP_LIMIT:-$((rate * 2 + 200))}" \
         -recv_timeout 5000 -timeout $((STEP_SECONDS * 4 + 30))s -max_recv_loops 10000 -nostdin \
         -trace_stat -stf "$name.csv" -fd 1 -trace_err -error_file "$name.err" "$@" >"$name.out" 2>&1) || true
     finished=$(date +%s.%N)
-    python3 - "$work/$name.csv" "$started" "$finished" "$ticks" "$(cpu_ticks)" "$(getconf CLK_TCK)" <<'PY'
+    python3 - "$work/$name.csv" "$started" "$finished" "$ticks" "$(cpu_ticks)" "$(getconf CLK_TCK)" $core_before $(core_busy_idle "$SIPP_CPU") <<'PY'
 import csv, os, sys
+busy0, idle0, busy1, idle1 = map(int, sys.argv[7:11])
+sipp_core = 100 * (busy1 - busy0) / max(1, (busy1 - busy0) + (idle1 - idle0))
 if not os.path.exists(sys.argv[1]):
-    print(0, 0, 0, 0); sys.exit(0)
+    print(0, 0, 0, 0, 0); sys.exit(0)
 rows = list(csv.reader(open(sys.argv[1]), delimiter=';'))
 col = {name: i for i, name in enumerate(rows[0])}
 last = rows[-1]
 ok, failed = int(last[col['SuccessfulCall(C)']]), int(last[col['FailedCall(C)']])
-print(ok, failed, float(sys.argv[3]) - float(sys.argv[2]), (int(sys.argv[5]) - int(sys.argv[4])) / int(sys.argv[6]))
+print(ok, failed, float(sys.argv[3]) - float(sys.argv[2]), (int(sys.argv[5]) - int(sys.argv[4])) / int(sys.argv[6]), f"{sipp_core:.0f}")
 PY
 }
 
@@ -121,8 +131,8 @@ PY
 # BEST_RATE / BEST_PER_CPU when the step had no more than 0.1% failures.
 try_rate() {
     local kind=$1 scenario=$2 csv=$3 rate=$4; shift 4
-    local ok failed seconds cpu achieved per_cpu load
-    read -r ok failed seconds cpu < <(run_sipp "$kind-$rate" "$scenario" "$csv" "$rate" $((rate * STEP_SECONDS)) "$@")
+    local ok failed seconds cpu achieved per_cpu load sipp_core
+    read -r ok failed seconds cpu sipp_core < <(run_sipp "$kind-$rate" "$scenario" "$csv" "$rate" $((rate * STEP_SECONDS)) "$@")
     read -r achieved per_cpu load VERDICT < <(python3 -c "
 ok, failed, seconds, cpu, rate = $ok, $failed, $seconds, $cpu, $rate
 total = ok + failed
@@ -130,9 +140,13 @@ achieved = ok / seconds if seconds > 0 else 0
 per_cpu = ok / cpu if cpu > 0 else 0
 verdict = 'failures' if total == 0 or failed / total > 0.001 else ('short' if achieved < 0.9 * rate else 'ok')
 print(f'{achieved:.0f} {per_cpu:.0f} {100 * cpu / max(seconds, 0.001):.0f} {verdict}')")
-    printf '  %-9s offered %6d/s: %7d ok %6d failed in %5.1f s = %6d/s; server CPU %5.1f s (%3d%%) = %6d per CPU-second  %s\n' \
-        "$kind" "$rate" "$ok" "$failed" "$seconds" "$achieved" "$cpu" "$load" "$per_cpu" "$VERDICT"
+    printf '  %-9s offered %6d/s: %7d ok %6d failed in %5.1f s = %6d/s; server CPU %5.1f s (%3d%%) = %6d per CPU-second; sipp core %3d%% busy  %s\n' \
+        "$kind" "$rate" "$ok" "$failed" "$seconds" "$achieved" "$cpu" "$load" "$per_cpu" "$sipp_core" "$VERDICT"
     if [ "$VERDICT" != failures ] && [ "$achieved" -gt "$BEST_RATE" ]; then BEST_RATE=$achieved BEST_PER_CPU=$per_cpu; fi
+    if ! kill -0 "$ZVONOKD_PID" 2>/dev/null || { [ "$SERVER" = kamailio ] && grep -q "exited by a signal" "$work/$SERVER.log"; }; then
+        echo "  $SERVER died under this load: the steps stop here (its log: $work/$SERVER.log)"
+        VERDICT=died
+    fi
 }
 
 # step_up KIND SCENARIO CSV RATE0 [sipp options]: doubles the rate until failures pass 0.1% (then
@@ -148,15 +162,30 @@ step_up() {
         case $VERDICT in
             ok) good=$rate; rate=$((rate * 2)) ;;
             failures) bad=$rate; break ;;
-            short) return ;;
+            short | died) return ;;
         esac
     done
-    [ "$bad" -gt 0 ] || return 0
+    [ "$bad" -gt 0 ] && [ "$good" -gt 0 ] || return 0
     for _ in $(seq "${REFINE_STEPS:-2}"); do
         mid=$(( (good + bad) / 2 ))
         try_rate "$kind" "$scenario" "$csv" "$mid" "$@"
-        case $VERDICT in ok) good=$mid ;; failures) bad=$mid ;; short) return ;; esac
+        case $VERDICT in ok) good=$mid ;; failures) bad=$mid ;; short | died) return ;; esac
     done
+}
+
+# The callee: registered, then a sipp UAS on its port (on the sipp core).
+start_callee() {
+    run_sipp "$SERVER-register-callee" register.xml "$work/callee.csv" 10 1 -auth_uri "$DOMAIN" -p "$UAS_PORT" >/dev/null
+    (cd "$work" && exec timeout $((STEP_SECONDS * MAX_STEPS * 4 + 300)) taskset -c "$SIPP_CPU" sipp -sf "$SCENARIOS/uas-answer-load.xml" \
+        -s callee -p "$UAS_PORT" -t u1 -i 127.0.0.1 -nostdin -max_recv_loops 10000 -timeout $((STEP_SECONDS * MAX_STEPS * 4 + 240))s \
+        >>"$work/$SERVER-uas.out" 2>&1) &
+    UAS_PID=$!
+    sleep 0.5
+}
+stop_callee() {
+    kill -TERM "$UAS_PID" 2>/dev/null || true
+    wait "$UAS_PID" 2>/dev/null || true
+    UAS_PID=
 }
 
 declare -A RESULT
@@ -169,39 +198,37 @@ for server in $SERVERS; do
     sleep 1
     pss_start=$(pss_kb)
     # Every user once, at a modest rate: the memory a registered user costs.
-    read -r ok failed seconds cpu < <(run_sipp "$server-register-all" register.xml "$work/users.csv" 1000 "$USERS" -auth_uri "$DOMAIN")
+    read -r ok failed seconds cpu _ < <(run_sipp "$server-register-all" register.xml "$work/users.csv" 1000 "$USERS" -auth_uri "$DOMAIN")
     sleep 1
     pss_registered=$(pss_kb)
     echo "  registered $ok of $USERS users ($failed failed): PSS $pss_start kB -> $pss_registered kB"
-    RESULT[$server,user_bytes]=$(( (pss_registered - pss_start) * 1024 / (ok > 0 ? ok : 1) ))
-    # The callee: registered, then a sipp UAS on its port (pinned with the other sipp).
-    run_sipp "$server-register-callee" register.xml "$work/callee.csv" 10 1 -auth_uri "$DOMAIN" -p "$UAS_PORT" >/dev/null
-    (cd "$work" && exec timeout $((STEP_SECONDS * MAX_STEPS * 4 + 300)) taskset -c "$SIPP_CPU" sipp -sf "$SCENARIOS/uas-answer-load.xml" \
-        -s callee -p "$UAS_PORT" -t u1 -i 127.0.0.1 -nostdin -max_recv_loops 10000 -timeout $((STEP_SECONDS * MAX_STEPS * 4 + 240))s \
-        >"$work/$server-uas.out" 2>&1) &
-    UAS_PID=$!
-    sleep 0.5
+    RESULT[$server,user_bytes]=n/a
+    [ "$ok" -eq 0 ] || RESULT[$server,user_bytes]=$(( (pss_registered - pss_start) * 1024 / ok ))
+    start_callee
     # HELD_CALLS calls up at once (each held 30 s): the memory a call in progress costs.
     pss_before_calls=$(pss_kb)
     held_rate=$(( HELD_CALLS / 10 > 0 ? HELD_CALLS / 10 : 1 ))
-    (run_sipp "$server-held" uac-call.xml "$work/users.csv" "$held_rate" "$HELD_CALLS" -s callee -auth_uri "callee@$DOMAIN" -d 30000 >"$work/held.result") &
+    (SIPP_LIMIT=$((HELD_CALLS + 100)) run_sipp "$server-held" uac-call.xml "$work/users.csv" "$held_rate" "$HELD_CALLS" -s callee -auth_uri "callee@$DOMAIN" -d 30000 >"$work/held.result") &
     held=$!
     sleep 15  # all HELD_CALLS set up (10 s at HELD_CALLS/10 per second), none ended yet
     pss_calls=$(pss_kb)
     wait "$held" || true
-    read -r ok failed seconds cpu <"$work/held.result"
+    read -r ok failed seconds cpu _ <"$work/held.result"
     echo "  $HELD_CALLS calls held up at once ($ok completed, $failed failed): PSS $pss_before_calls kB -> $pss_calls kB"
-    RESULT[$server,call_bytes]=$(( (pss_calls - pss_before_calls) * 1024 / HELD_CALLS ))
+    RESULT[$server,call_bytes]=n/a
+    [ "$failed" -ne 0 ] || [ "$ok" -eq 0 ] || RESULT[$server,call_bytes]=$(( (pss_calls - pss_before_calls) * 1024 / HELD_CALLS ))
     # Then the capacity: the rate stepped up.
     step_up REGISTER register.xml "$work/users.csv" "$REG_RATE0" -auth_uri "$DOMAIN"
     RESULT[$server,reg]=$BEST_RATE RESULT[$server,regcpu]=$BEST_PER_CPU
 
+    # A fresh server for the calls, so that the REGISTER overload does not weigh on them.
+    stop_callee
+    stop_server
+    start_server "$work/$server.log"
+    start_callee
     step_up calls uac-call.xml "$work/users.csv" "$CALL_RATE0" -s callee -auth_uri "callee@$DOMAIN" -d 0
     RESULT[$server,calls]=$BEST_RATE RESULT[$server,callcpu]=$BEST_PER_CPU
-
-    kill -TERM "$UAS_PID" 2>/dev/null || true
-    wait "$UAS_PID" 2>/dev/null || true
-    UAS_PID=
+    stop_callee
     stop_server
 done
 

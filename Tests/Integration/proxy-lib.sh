@@ -4,6 +4,7 @@
 # folder), $SERVER (zvonokd or kamailio), $SIP_PORT and $METRICS_PORT; $ZVONOKD and $ZVONOKCTL
 # for zvonokd.
 DOMAIN=zvonok.example
+ulimit -c 0  # a server that crashes leaves no core file
 
 # create_accounts FILE: one "username,password" per line, into the server's account store:
 # zvonokctl account import for zvonokd (the SQLite file $work/zvonok.sqlite); for Kamailio the

@@ -161,7 +161,7 @@ message_delivered() {
 
 lossy_calls() {
     local status=0
-    start_uas bob-lossy uas-answer-lossy.xml bob "$PORT_BOB" -m 10 -lost 10
+    start_uas bob-lossy uas-answer-lossy.xml bob "$PORT_BOB" -m 10 -lost 10 -default_behaviors all,-abortunexp
     sipp_uac alice-lossy uac-call.xml alice bob -p "$PORT_ALICE" -m 10 -r 2 -l 4 -lost 10 || { status=1; stop_uas bob-lossy; }
     wait_uas bob-lossy || status=1
     return $status
@@ -198,6 +198,8 @@ check "Expires: 30 → 423 with Min-Expires" sipp_uac brief register-too-brief.x
 check "bob registers (his UA then answers on that port)" register bob "$PORT_BOB"
 check "call alice → bob: INVITE/407/ACK/INVITE/100/180/200 with Record-Route, ACK and BYE through the proxy" \
     call uac-call.xml uas-answer.xml
+check "…with 100 Trying from the proxy and the callee's 180 relayed to the caller" \
+    bash -c 'grep -q "^SIP/2.0 100" "$1" && grep -q "^SIP/2.0 180" "$1"' _ "$work/alice-uac-call.xml.msg"
 check "the caller cancels: 200 for the CANCEL, 487 for the INVITE, the callee cancelled" \
     call uac-cancel.xml uas-cancelled.xml
 check "the callee is busy: 486 relayed to the caller" call uac-busy.xml uas-busy.xml
@@ -211,6 +213,7 @@ check "call to dave's two devices: one answers, the other gets CANCEL (487)" two
 check "10 calls alice → bob with 10% packet loss at both UAs (sipp -lost 10) all complete" lossy_calls
 check "$SERVER is still running" kill -0 "$ZVONOKD_PID"
 stop_server
+if [ "$SERVER" = zvonokd ]; then check "SIGTERM: zvonokd exits 0 (got $ZVONOKD_STATUS)" test "$ZVONOKD_STATUS" -eq 0; fi
 
 echo "proxy-sipp ($SERVER): $passed passed, $failures failed"
 if [ "$failures" -ne 0 ]; then

@@ -6,7 +6,8 @@ device. Run by softphones.sh, which starts the server and installs pjsua2 in a v
     softphones.py --server 127.0.0.1:5060 --domain zvonok.example \
                   --caller alice:PASSWORD --callee bob:PASSWORD [--seconds 60]
 
-1. Both register (digest: whatever the server offers and PJSIP takes, SHA-256 or MD5).
+1. Both register (digest: PJSIP 2.15.1 answers the LAST WWW-Authenticate it supports: offered
+   SHA-256 then MD5, as zvonokd does by default, it answers MD5; offered MD5 then SHA-256, SHA-256).
 2. The caller calls sip:CALLEE@DOMAIN through the server (its outbound proxy); the callee rings
    (180) and answers (200); the call is confirmed on both sides (ACK), lasts a second and the
    caller hangs up (BYE); both see it disconnected.
