@@ -17,7 +17,7 @@ extension ZvonokConfiguration {
         "registrar.maxExpiresSeconds": 1...604_800,
         "registrar.defaultExpiresSeconds": 1...604_800,
         "registrar.maxBindingsPerUser": 1...100,
-        "authentication.nonceLifetimeSeconds": 10...86_400,
+        "authentication.nonceLifetimeSeconds": 1...86_400,
         "authentication.maxFailures": 1...1000,
         "authentication.failureWindowSeconds": 1...86_400,
         "authentication.banSeconds": 0...86_400,
