@@ -126,8 +126,11 @@ public struct ProxyCore<Environment: ProxyEnvironment>: TransactionUser {
             guard let sip = uri.sipURI else {
                 return (.reject(statusCode: 416, reason: "Remote target must be a sip: URI"), working)
             }
-            let hop = environment.binding(forContact: sip)?.peer ?? environment.peer(for: sip, arrivedOn: peer)
-            guard let hop else {
+            if let device = environment.binding(forContact: sip) {
+                return (.forward([ForwardTarget(requestURI: nil, peer: device.peer, isRegisteredDevice: true)], recordRoute: false),
+                        working)
+            }
+            guard let hop = environment.peer(for: sip, arrivedOn: peer) else {
                 return (.reject(statusCode: 480, reason: "Temporarily Unavailable (the other party's device cannot be reached)"), working)
             }
             return (.forward([ForwardTarget(requestURI: nil, peer: hop)], recordRoute: false), working)
@@ -165,7 +168,8 @@ public struct ProxyCore<Environment: ProxyEnvironment>: TransactionUser {
             return .reject(statusCode: 480, reason: "Temporarily Unavailable (\(user) is not online)")
         }
         let createsDialog = [SIPMethod.invite, .subscribe, .refer].contains(request.method)
-        return .forward(bindings.map { ForwardTarget(requestURI: $0.contact, peer: $0.peer) }, recordRoute: createsDialog)
+        return .forward(bindings.map { ForwardTarget(requestURI: $0.contact, peer: $0.peer, isRegisteredDevice: true) },
+                        recordRoute: createsDialog)
     }
 
     private func isLocalDomain(_ uri: SIPURI) -> Bool {
@@ -206,7 +210,7 @@ public struct ProxyCore<Environment: ProxyEnvironment>: TransactionUser {
             context.branches.append(.init(id: id))
             owners[id] = transaction
             if context.isInvite { actions.append(.startTimer(.timerC(id), after: policy.timerC)) }
-            actions.append(.sendRequest(out, to: target.peer))
+            actions.append(target.isRegisteredDevice ? .sendRequestKeepingTransport(out, to: target.peer) : .sendRequest(out, to: target.peer))
         }
         contexts[transaction] = context
         return actions

@@ -10,10 +10,12 @@ enum RouteDecision<Peer: Sendable & Hashable>: Sendable {
     case forward([ForwardTarget<Peer>], recordRoute: Bool)
 }
 
-/// One branch's target (§16.5): the URI the request goes to and the peer that reaches it.
+/// One branch's target (§16.5): the URI the request goes to, the peer that reaches it, and
+/// whether that peer is a registered device to be reached on the transport it registered on.
 struct ForwardTarget<Peer: Sendable & Hashable>: Sendable {
     var requestURI: String?
     var peer: Peer
+    var isRegisteredDevice = false
 }
 
 /// The proxy's loop-detection hash (§16.3 step 4, §16.6 step 8): FNV-1a over what identifies a

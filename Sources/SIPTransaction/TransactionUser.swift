@@ -30,8 +30,13 @@ public enum TransactionUserAction<Peer: Sendable & Hashable>: Sendable {
     /// a new transaction and gets a fresh answer; the ACK of a non-2xx sent this way reaches the TU
     /// as a stray ACK.
     case respondStatelessly(SIPMessage, transaction: TransactionID)
-    /// Send a request through a new client transaction (§17.1).
+    /// Send a request through a new client transaction (§17.1); over the UDP MTU it goes by TCP
+    /// (§18.1.1).
     case sendRequest(SIPMessage, to: Peer)
+    /// `sendRequest` on the peer's own transport whatever the size: for a device that registered
+    /// over UDP, which often listens on nothing else (behind NAT it cannot be reached otherwise),
+    /// so the §18.1.1 switch to TCP would fail against it.
+    case sendRequestKeepingTransport(SIPMessage, to: Peer)
     /// Send outside any transaction: the ACK for a 2xx (§13.2.2.4) or a 2xx a proxy forwards (§16.7).
     case sendStateless(SIPMessage, to: Peer)
     /// Cancel the pending INVITE of a client transaction the TU started (§9.1): the server builds

@@ -49,7 +49,12 @@ import SIPTransaction
     }
 
     func forwarded(_ actions: [Action]) -> [(request: SIPMessage, peer: String)] {
-        actions.compactMap { if case .sendRequest(let r, let p) = $0 { (r, p) } else { nil } }
+        actions.compactMap {
+            switch $0 {
+            case .sendRequest(let r, let p), .sendRequestKeepingTransport(let r, let p): (r, p)
+            default: nil
+            }
+        }
     }
 
     func cancelled(_ actions: [Action]) -> [TransactionID] {
@@ -133,6 +138,8 @@ import SIPTransaction
         #expect(responses(actions) == [100])
         let out = forwarded(actions)
         #expect(out.map(\.peer) == ["udp:192.0.2.20:5060", "udp:198.51.100.7:40000"], "sent where each device registered from")
+        #expect(actions.filter { if case .sendRequestKeepingTransport = $0 { true } else { false } }.count == 2,
+                "on the transport each registered on, whatever the size")
         #expect(out.map { $0.request.requestURIText?.string } == ["sip:bob@192.0.2.20:5060", "sip:bob@192.0.2.21:5070"])
         for (request, _) in out {
             #expect(try request.maxForwards() == 11)

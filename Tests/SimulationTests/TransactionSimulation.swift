@@ -493,7 +493,7 @@ struct TransactionSimulation: Simulation {
                     }
                 }
                 apply(outputs, at: .server)
-            case .sendRequest:
+            case .sendRequest, .sendRequestKeepingTransport:
                 violations.append("the server TU sent a request")
             case .sendStateless(let message, let peer):
                 transmit(message, from: .server, to: peer)

@@ -279,8 +279,10 @@ public final class Worker: @unchecked Sendable {
                 guard let peer = table.peer(of: transaction) else { continue }
                 transmit(response, to: peer, transaction: nil, now: now)
                 apply(table.discard(transaction), now: now, retransmitting: false)
-            case .sendRequest(let request, let target):
-                let (message, peer) = prepareOutgoing(request, to: target)
+            case .sendRequest(let request, let target), .sendRequestKeepingTransport(let request, let target):
+                let keep: Bool
+                if case .sendRequestKeepingTransport = action { keep = true } else { keep = false }
+                let (message, peer) = prepareOutgoing(request, to: target, keepingTransport: keep)
                 let (_, outputs) = table.sendRequest(message, to: peer, reliableTransport: peer.transport.isReliable, at: now)
                 apply(outputs, now: now, retransmitting: false)
             case .sendStateless(let message, let peer):
@@ -311,13 +313,14 @@ public final class Worker: @unchecked Sendable {
 
     /// §18.1.1 for a request the transaction user sends: UDP or TCP by size, the top Via's
     /// transport and sent-by to match.
-    private func prepareOutgoing(_ request: SIPMessage, to target: SIPPeer) -> (SIPMessage, SIPPeer) {
+    private func prepareOutgoing(_ request: SIPMessage, to target: SIPPeer, keepingTransport: Bool = false) -> (SIPMessage, SIPPeer) {
         // Over the MTU a UDP target is reached by TCP, when there is a TCP listening point to
-        // name in the Via; otherwise the request stays on UDP.
+        // name in the Via (and the TU did not pin the transport); otherwise it stays on UDP.
         var peer = target
         let tcpListener = shared.listenerIndex(for: .tcp, family: target.remote.family)
         let transport = TransportSelection.transport(forRequestOf: request.serializedCount, preferred: target.transport,
-                                                     udpMTUBytes: tcpListener == nil ? Int.max : settings.udpMTUBytes)
+                                                     udpMTUBytes: tcpListener == nil || keepingTransport
+                                                         ? Int.max : settings.udpMTUBytes)
         if transport != target.transport, let tcpListener {
             peer.transport = transport
             peer.connectionID = nil
