@@ -18,7 +18,7 @@ extension ZvonokConfiguration {
         "registrar.defaultExpiresSeconds": 1...604_800,
         "registrar.maxBindingsPerUser": 1...100,
         "authentication.nonceLifetimeSeconds": 1...86_400,
-        "authentication.maxFailures": 1...1000,
+        "authentication.maxFailures": 1...1_000_000,
         "authentication.failureWindowSeconds": 1...86_400,
         "authentication.banSeconds": 0...86_400,
         "proxy.timerCSeconds": 1...3600,

@@ -253,7 +253,7 @@ public struct ZvonokConfiguration: Sendable, Equatable {
         /// 300 s; 10–86400.
         public var nonceLifetimeSeconds: Int
         /// Failed authentications from one IP address within `failureWindowSeconds` that start a
-        /// ban, default 10; 1–1000.
+        /// ban, default 10; 1–1000000.
         public var maxFailures: Int
         /// The window failures are counted in, default 60 s; 1–86400.
         public var failureWindowSeconds: Int
