@@ -8,6 +8,9 @@ public protocol AccountStore: Sendable {
     func account(phoneNumber: String) throws -> Account?
     /// Every account, by user name.
     func accounts() throws -> [Account]
+    /// A number that changes whenever any account is added, changed or deleted, by any process:
+    /// a cache reloads `accounts()` only when it moved.
+    func revision() throws -> Int64
     /// Stores a new account; throws `AccountStoreError.duplicate` when the user name or the
     /// phone number is taken. Returns it with its id.
     func insert(_ account: Account) throws -> Account

@@ -19,6 +19,10 @@ public struct SQLiteAccountStore: AccountStore {
         try database.writer.read { db in try AccountRow.order(Column("username")).fetchAll(db).map(\.account) }
     }
 
+    public func revision() throws -> Int64 {
+        try database.writer.read { db in try Int64.fetchOne(db, sql: "SELECT revision FROM accountRevision WHERE id = 1") ?? 0 }
+    }
+
     public func insert(_ account: Account) throws -> Account {
         do {
             return try database.writer.write { db in

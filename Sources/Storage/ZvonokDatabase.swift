@@ -71,6 +71,18 @@ public final class ZvonokDatabase: Sendable {
                 t.primaryKey("name", .text)
                 t.column("value", .blob).notNull()
             }
+            // One row counting account changes, moved by triggers whoever writes (the daemon's
+            // account cache polls it instead of rereading every account).
+            try db.execute(sql: """
+                CREATE TABLE accountRevision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+                INSERT INTO accountRevision (id, revision) VALUES (1, 0);
+                CREATE TRIGGER accountInserted AFTER INSERT ON account BEGIN
+                    UPDATE accountRevision SET revision = revision + 1 WHERE id = 1; END;
+                CREATE TRIGGER accountUpdated AFTER UPDATE ON account BEGIN
+                    UPDATE accountRevision SET revision = revision + 1 WHERE id = 1; END;
+                CREATE TRIGGER accountDeleted AFTER DELETE ON account BEGIN
+                    UPDATE accountRevision SET revision = revision + 1 WHERE id = 1; END;
+                """)
         }
         return migrator
     }

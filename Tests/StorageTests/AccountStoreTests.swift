@@ -60,6 +60,23 @@ import Registrar
         #expect(throws: AccountStoreError.notFound("alice")) { try store.update(ghost) }
     }
 
+    @Test func theRevisionMovesWithEveryChangeFromAnyConnection() throws {
+        let path = Self.temporaryPath()
+        let daemon = SQLiteAccountStore(database: try ZvonokDatabase(path: path))
+        let operatorTool = SQLiteAccountStore(database: try ZvonokDatabase(path: path))
+        let start = try daemon.revision()
+        var alice = try operatorTool.insert(Self.alice())
+        let added = try daemon.revision()
+        #expect(added > start)
+        alice.enabled = false
+        try operatorTool.update(alice)
+        let updated = try daemon.revision()
+        #expect(updated > added)
+        #expect(try operatorTool.delete(username: "alice"))
+        #expect(try daemon.revision() > updated)
+        #expect(try daemon.revision() == daemon.revision(), "reading does not move it")
+    }
+
     @Test func aSecondConnectionSeesWritesAtOnce() throws {
         let path = Self.temporaryPath()
         let daemon = SQLiteAccountStore(database: try ZvonokDatabase(path: path))

@@ -34,11 +34,11 @@ struct ZvonokTransactionUser: TransactionUser {
         guard case .request(let request, let peer, let transaction, _) = event else { return proxy.handle(event, at: now) }
         switch request.method {
         case .register:
+            // The registrar answers as a stateless UAS (§8.2.7), as Kamailio's does: no transaction
+            // is kept for 64·T1. A retransmitted REGISTER is answered afresh; after a 200 its
+            // nonce count is spent, so it gets 401 stale=true and the client authenticates again.
             let response = registrar.register(request, from: peer, toTag: tokens.token(), nonceRandom: tokens.nextUInt64())
-            // A challenge (or a ban's 403) needs no transaction state (§8.2.7); a 200 keeps it, so
-            // a retransmitted REGISTER is answered from the transaction, not registered twice.
-            let stateless = response.statusCode == 401 || response.statusCode == 403
-            return [stateless ? .respondStatelessly(response, transaction: transaction) : .respond(response, transaction: transaction)]
+            return [.respondStatelessly(response, transaction: transaction)]
         case .cancel:
             return proxy.handle(event, at: now)
         case _ where Self.isAddressedToServer(request):

@@ -5,9 +5,10 @@ import Registrar
 
 /// The account cache (ARCHITECTURE "Workers and threads": a shared read-mostly table): every
 /// account in memory, so that a worker authenticating a REGISTER or an INVITE never waits for
-/// the database. It is reloaded from the `AccountStore` every `refreshInterval` on a queue of its
-/// own, so accounts that `zvonokctl` adds, disables or re-passwords take effect within that
-/// interval without a restart.
+/// the database. Every `refreshInterval`, on a queue of its own, it reads the store's revision (one
+/// row) and reloads the accounts only when it moved, so accounts that `zvonokctl` adds, disables or
+/// re-passwords take effect within that interval without a restart, and an idle server does not
+/// reread its whole table.
 final class AccountDirectory: @unchecked Sendable {
     private struct Snapshot: Sendable {
         var byName: [String: Account] = [:]
@@ -17,6 +18,8 @@ final class AccountDirectory: @unchecked Sendable {
     private let store: any AccountStore
     private let logger: Logger
     private let snapshot = Mutex(Snapshot())
+    /// The store revision the snapshot was read at (touched on `queue` and in `init` only).
+    private let loadedRevision = Mutex<Int64?>(nil)
     private let queue = DispatchQueue(label: "zvonok.accounts", qos: .utility)
     /// Set by `start`, cleared by `stop`, both called by the daemon in order (hence `@unchecked`).
     private var timer: DispatchSourceTimer?
@@ -29,12 +32,14 @@ final class AccountDirectory: @unchecked Sendable {
     }
 
     /// Reloads every `interval` until `stop`.
-    func start(refreshInterval: DispatchTimeInterval = .seconds(2)) {
+    func start(refreshInterval: DispatchTimeInterval = .seconds(1)) {
         let source = DispatchSource.makeTimerSource(queue: queue)
         source.schedule(deadline: .now() + refreshInterval, repeating: refreshInterval, leeway: .milliseconds(200))
         source.setEventHandler { [weak self] in
             guard let self else { return }
             do {
+                let revision = try self.store.revision()
+                guard revision != self.loadedRevision.withLock({ $0 }) else { return }
                 try self.load()
             } catch {
                 self.logger.error("cannot reload accounts; keeping the previous ones", metadata: ["error": "\(error)"])
@@ -54,11 +59,13 @@ final class AccountDirectory: @unchecked Sendable {
     var count: Int { snapshot.withLock { $0.byName.count } }
 
     private func load() throws {
+        let revision = try store.revision()
         var fresh = Snapshot()
         for account in try store.accounts() {
             fresh.byName[account.username] = account
             if let phone = account.phoneNumber { fresh.byPhone[phone] = account }
         }
         snapshot.withLock { $0 = fresh }
+        loadedRevision.withLock { $0 = revision }
     }
 }
