@@ -42,13 +42,6 @@ public struct FNV1a: Sendable {
         value &*= 0x0000_0100_0000_01B3
     }
 
-    /// `combineField` for any byte sequence.
-    @inlinable
-    public mutating func combineField(_ bytes: some Sequence<UInt8>) {
-        combine(bytes)
-        value ^= 0xFF
-        value &*= 0x0000_0100_0000_01B3
-    }
 
     /// The value as 16 lowercase hex digits.
     public var hex: String {

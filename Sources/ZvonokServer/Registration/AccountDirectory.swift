@@ -28,7 +28,7 @@ final class AccountDirectory: @unchecked Sendable {
     init(store: any AccountStore, logger: Logger) throws {
         self.store = store
         self.logger = logger
-        try load()
+        try load(revision: try store.revision())
     }
 
     /// Reloads every `interval` until `stop`.
@@ -40,7 +40,7 @@ final class AccountDirectory: @unchecked Sendable {
             do {
                 let revision = try self.store.revision()
                 guard revision != self.loadedRevision.withLock({ $0 }) else { return }
-                try self.load()
+                try self.load(revision: revision)
             } catch {
                 self.logger.error("cannot reload accounts; keeping the previous ones", metadata: ["error": "\(error)"])
             }
@@ -58,8 +58,9 @@ final class AccountDirectory: @unchecked Sendable {
     func account(phoneNumber: String) -> Account? { snapshot.withLock { $0.byPhone[phoneNumber] } }
     var count: Int { snapshot.withLock { $0.byName.count } }
 
-    private func load() throws {
-        let revision = try store.revision()
+    /// Rereads every account; `revision` is the store's, read before them (a change made in
+    /// between only causes one more reload).
+    private func load(revision: Int64) throws {
         var fresh = Snapshot()
         for account in try store.accounts() {
             fresh.byName[account.username] = account
