@@ -99,7 +99,19 @@ public enum ConfigurationKeys {
         Key(name: "billing.sliceSeconds", restartRequired: false) { $0.billing.sliceSeconds != $1.billing.sliceSeconds },
         Key(name: "billing.maxCallSeconds", restartRequired: false) { $0.billing.maxCallSeconds != $1.billing.maxCallSeconds },
         Key(name: "billing.maxConcurrentCalls", restartRequired: false) { $0.billing.maxConcurrentCalls != $1.billing.maxConcurrentCalls },
+        Key(name: "sms.dailyLimitPerAccount", restartRequired: false) { $0.sms.dailyLimitPerAccount != $1.sms.dailyLimitPerAccount },
     ]
+
+    /// The section of named trunks (`trunks.<name>.<field>`): its entries are named by the file,
+    /// so its keys are not in `table`; a change to any trunk is applied on SIGHUP.
+    public static let trunksSection = "trunks"
+
+    /// The environment variables that may override a field of the trunks named `names`.
+    static func trunkVariableNames(for names: [String]) -> [String] {
+        names.flatMap { name in
+            ZvonokConfiguration.Trunk.keys.map { environmentVariableName(forKey: "\(trunksSection).\(name).\($0)") }
+        }
+    }
 
     /// The sections (`timers`, `limits`, …) with their keys' last components.
     static let sections: [String: [String]] = {
@@ -143,6 +155,7 @@ extension ZvonokConfiguration {
     /// The keys whose values differ between this configuration and `new`, in table order.
     public func changedKeys(to new: ZvonokConfiguration) -> [String] {
         ConfigurationKeys.table.filter { $0.differs(self, new) }.map(\.name)
+            + (trunks != new.trunks ? [ConfigurationKeys.trunksSection] : [])
     }
 
     /// The changed keys that a SIGHUP reload cannot apply (`ConfigurationKeys.restartRequired`).

@@ -50,7 +50,7 @@ public enum ConfigurationLoader {
                 }
             }
         }
-        problems += unknownEnvironmentVariables(in: environment)
+        problems += unknownEnvironmentVariables(in: environment, trunkNames: document.trunkNames)
 
         let environmentProvider = EnvironmentVariablesProvider(environmentVariables: environment)
             .prefixKeys(with: ConfigKey([ConfigurationKeys.environmentPrefix.lowercased()]))
@@ -99,6 +99,7 @@ public enum ConfigurationLoader {
         if let v = values.int("authentication.banSeconds") { configuration.authentication.banSeconds = v }
         if let v = values.int("proxy.timerCSeconds") { configuration.proxy.timerCSeconds = v }
         values.readBilling(into: &configuration)
+        values.readTrunks(named: document.trunkNames, into: &configuration)
 
         // Range checks apply to what was written, so `workers` is resolved only afterwards.
         problems += values.problems
@@ -110,10 +111,12 @@ public enum ConfigurationLoader {
     /// `ZVONOK_<SECTION>…` variables that are not a key's variable: a misspelt override would
     /// otherwise be ignored without a word. Variables whose first word after `ZVONOK_` is not a
     /// section or top-level key (`ZVONOK_FUZZ_SEED`) belong to something else and are left alone.
-    static func unknownEnvironmentVariables(in environment: [String: String]) -> [ConfigurationProblem] {
+    static func unknownEnvironmentVariables(in environment: [String: String], trunkNames: [String] = []) -> [ConfigurationProblem] {
         let known = ConfigurationKeys.all.map(ConfigurationKeys.environmentVariableName(forKey:))
+            + ConfigurationKeys.trunkVariableNames(for: trunkNames)
         let prefix = ConfigurationKeys.environmentPrefix + "_"
         let firstWords = Set(known.map { $0.dropFirst(prefix.count).split(separator: "_").first.map(String.init) ?? "" })
+            .union([ConfigurationKeys.trunksSection.uppercased()])
         return environment.keys.sorted().compactMap { name -> ConfigurationProblem? in
             guard name.hasPrefix(prefix), !known.contains(name),
                   let firstWord = name.dropFirst(prefix.count).split(separator: "_").first,
@@ -169,6 +172,20 @@ struct ValueReader {
             fail(key, "\"\(text)\" is not an integer (\(source(of: key)))")
         } else if reader.stringArray(forKey: configKey) != nil {
             fail(key, "expected an integer, found a list (\(source(of: key)))")
+        }
+        return nil
+    }
+
+    mutating func bool(_ key: String) -> Bool? {
+        guard !isNull(key) else { return nil }
+        let configKey = ConfigKey(key)
+        if let value = reader.bool(forKey: configKey) { return value }
+        if let text = reader.string(forKey: configKey) {
+            switch text.lowercased() {
+            case "true", "yes", "on", "1": return true
+            case "false", "no", "off", "0": return false
+            default: fail(key, "\"\(text)\" is not true or false (\(source(of: key)))")
+            }
         }
         return nil
     }

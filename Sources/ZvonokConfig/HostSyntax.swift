@@ -131,6 +131,19 @@ enum HostSyntax {
         return nil
     }
 
+    /// The host (IPv6 without brackets) and port of a `host[:port]` that `hostPortProblem` accepts.
+    static func splitHostPort(_ text: String) -> (host: String, port: Int?) {
+        let text = Substring(text)
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            let rest = text[text.index(after: close)...]
+            return (String(text[text.index(after: text.startIndex)..<close]), rest.hasPrefix(":") ? parsePort(rest.dropFirst()) : nil)
+        }
+        if let colon = text.firstIndex(of: ":") {
+            return (String(text[..<colon]), parsePort(text[text.index(after: colon)...]))
+        }
+        return (String(text), nil)
+    }
+
     /// A port number 1–65535 written in decimal without sign or leading zeros, or nil.
     static func parsePort(_ text: Substring) -> Int? {
         guard (1...5).contains(text.utf8.count), text.utf8.allSatisfy(isDigit),
@@ -140,11 +153,11 @@ enum HostSyntax {
         return value
     }
 
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
     private static func isAlpha(_ byte: UInt8) -> Bool {
         (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
     }
-    private static func isAlphanumeric(_ byte: UInt8) -> Bool { isDigit(byte) || isAlpha(byte) }
+    static func isAlphanumeric(_ byte: UInt8) -> Bool { isDigit(byte) || isAlpha(byte) }
     private static func isHexDigit(_ byte: UInt8) -> Bool {
         isDigit(byte) || ((byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "f"))
     }

@@ -11,6 +11,8 @@ struct YAMLDocument {
     var problems: [ConfigurationProblem]
     /// Keys written with no value (`key:`, `key: ~`, `key: null`): they take their defaults.
     var nullKeys: Set<String>
+    /// The entries of the `trunks:` mapping, in file order.
+    var trunkNames: [String] = []
 
     static let empty = YAMLDocument(hasContent: false, problems: [], nullKeys: [])
 
@@ -74,7 +76,9 @@ struct YAMLDocument {
                 continue
             }
             let key = (path + [component]).joined(separator: ".")
-            if known.contains(key) {
+            if path.isEmpty, key == ConfigurationKeys.trunksSection {
+                walkTrunks(value, file: file)
+            } else if known.contains(key) {
                 if value.null != nil {
                     nullKeys.insert(key)
                 } else if value.mapping != nil {
@@ -92,9 +96,52 @@ struct YAMLDocument {
                     report(key, "expected a mapping with the keys \(members.joined(separator: ", "))", value)
                 }
             } else {
-                let candidates = known + ConfigurationKeys.sections.keys.sorted()
+                let candidates = known + ConfigurationKeys.sections.keys.sorted() + [ConfigurationKeys.trunksSection]
                 let hint = ConfigurationKeys.suggestion(for: key, among: candidates).map { "; did you mean \($0)?" }
                 report(key, "unknown key", keyNode, hint: hint ?? "")
+            }
+        }
+    }
+
+    /// `trunks:`: a mapping of trunk names to mappings of `Trunk.keys`.
+    private mutating func walkTrunks(_ value: Node, file: String) {
+        let section = ConfigurationKeys.trunksSection
+        guard value.null == nil else { return }
+        guard let trunks = value.mapping else {
+            report(section, "expected a mapping of trunk names to their settings (trunks: { main: { address: … } })", value)
+            return
+        }
+        for (nameNode, entry) in trunks {
+            guard let name = nameNode.scalar?.string else {
+                report(section, "a trunk name that is not a string", nameNode)
+                continue
+            }
+            let prefix = "\(section).\(name)"
+            guard let fields = entry.mapping else {
+                report(prefix, "expected a mapping with the keys \(ZvonokConfiguration.Trunk.keys.joined(separator: ", "))", entry)
+                continue
+            }
+            trunkNames.append(name)
+            for (fieldNode, fieldValue) in fields {
+                guard let field = fieldNode.scalar?.string else {
+                    report(prefix, "a key that is not a string", fieldNode)
+                    continue
+                }
+                let key = "\(prefix).\(field)"
+                guard ZvonokConfiguration.Trunk.keys.contains(field) else {
+                    let hint = ConfigurationKeys.suggestion(for: field, among: ZvonokConfiguration.Trunk.keys).map { "; did you mean \($0)?" }
+                    report(key, "unknown key", fieldNode, hint: hint ?? "")
+                    continue
+                }
+                if fieldValue.null != nil {
+                    nullKeys.insert(key)
+                } else if fieldValue.mapping != nil {
+                    report(key, "expected a value, found a mapping", fieldValue)
+                } else if let sequence = fieldValue.sequence {
+                    for (index, item) in sequence.enumerated() where item.scalar == nil {
+                        report("\(key)[\(index)]", "expected a string, found a \(item.mapping != nil ? "mapping" : "list")", item)
+                    }
+                }
             }
         }
     }

@@ -155,6 +155,7 @@ extension ZvonokConfiguration {
         check("authentication.banSeconds", authentication.banSeconds)
         check("proxy.timerCSeconds", proxy.timerCSeconds)
         problems += billingProblems(skipping: skipped)
+        problems += trunkProblems(skipping: skipped)
         return problems
     }
 

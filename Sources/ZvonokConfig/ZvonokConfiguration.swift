@@ -43,6 +43,11 @@ public struct ZvonokConfiguration: Sendable, Equatable {
     public var proxy: Proxy
     /// Billing of paid calls (`ZvonokConfiguration+Billing.swift`).
     public var billing: Billing
+    /// The upstream trunks paid calls and SMS go to (`ZvonokConfiguration+Trunks.swift`), in
+    /// the order of the file; none by default.
+    public var trunks: [Trunk]
+    /// Limits on SMS to phones.
+    public var sms: SMS
 
     /// A configuration from its parts, each defaulting to its default; `realm` nil means `domain`.
     public init(
@@ -60,8 +65,12 @@ public struct ZvonokConfiguration: Sendable, Equatable {
         registrar: Registrar = Registrar(),
         authentication: Authentication = Authentication(),
         proxy: Proxy = Proxy(),
-        billing: Billing = Billing()
+        billing: Billing = Billing(),
+        trunks: [Trunk] = [],
+        sms: SMS = SMS()
     ) {
+        self.trunks = trunks
+        self.sms = sms
         self.registrar = registrar
         self.authentication = authentication
         self.proxy = proxy

@@ -85,6 +85,8 @@ import Testing
           sliceSeconds: 120
           maxCallSeconds: 7200
           maxConcurrentCalls: 4
+        sms:
+          dailyLimitPerAccount: 7
         """
 
     @Test func loadsEveryKeyFromAFile() async throws {
@@ -102,7 +104,8 @@ import Testing
             authentication: .init(algorithms: ["md5"], nonceLifetimeSeconds: 120, maxFailures: 5, failureWindowSeconds: 30,
                                   banSeconds: 900),
             proxy: .init(timerCSeconds: 200),
-            billing: .init(trialMinutes: 5, timeZone: "Asia/Yekaterinburg", sliceSeconds: 120, maxCallSeconds: 7200, maxConcurrentCalls: 4))
+            billing: .init(trialMinutes: 5, timeZone: "Asia/Yekaterinburg", sliceSeconds: 120, maxCallSeconds: 7200, maxConcurrentCalls: 4),
+            sms: .init(dailyLimitPerAccount: 7))
         #expect(loaded == expected)
         #expect(loaded.changedKeys(to: expected).isEmpty)
         #expect(ZvonokConfiguration.defaults.changedKeys(to: loaded) == ConfigurationKeys.all)
@@ -164,6 +167,7 @@ import Testing
         ("billing.sliceSeconds", "ZVONOK_BILLING_SLICE_SECONDS", "60"),
         ("billing.maxCallSeconds", "ZVONOK_BILLING_MAX_CALL_SECONDS", "3600"),
         ("billing.maxConcurrentCalls", "ZVONOK_BILLING_MAX_CONCURRENT_CALLS", "2"),
+        ("sms.dailyLimitPerAccount", "ZVONOK_SMS_DAILY_LIMIT_PER_ACCOUNT", "3"),
     ]
 
     @Test func everyKeyHasItsDocumentedVariableAndTheProviderReadsIt() async throws {
