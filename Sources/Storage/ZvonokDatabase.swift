@@ -84,6 +84,17 @@ public final class ZvonokDatabase: Sendable {
                     UPDATE accountRevision SET revision = revision + 1 WHERE id = 1; END;
                 """)
         }
+        migrator.registerMigration("v4 sms daily counts") { db in
+            try db.execute(sql: """
+                CREATE TABLE smsDailyCount (
+                    account TEXT NOT NULL,
+                    localDay INTEGER NOT NULL,
+                    count INTEGER NOT NULL CHECK (count >= 0),
+                    PRIMARY KEY (account, localDay)
+                ) WITHOUT ROWID;
+                CREATE INDEX smsDailyCountDay ON smsDailyCount(localDay);
+                """)
+        }
         return migrator
     }
 

@@ -25,7 +25,7 @@ import Registrar
         _ = try ZvonokDatabase(path: path)
         let again = try ZvonokDatabase(path: path)
         #expect(try again.appliedMigrations() == ["v1 accounts", "v2 billing ledger", "v2 billing tariffs",
-                                                 "v3 registrar bindings and secrets"])
+                                                 "v3 registrar bindings and secrets", "v4 sms daily counts"])
     }
 
     @Test func accountsAreStoredFoundUpdatedAndDeleted() throws {
