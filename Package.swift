@@ -56,6 +56,12 @@ let package = Package(
         .target(name: "Registrar", dependencies: ["SIPCore", "SIPTransaction"]),
         // Pure: the stateful proxy of §16 (routing, forking, Record-Route, response selection, CANCEL).
         .target(name: "Proxy", dependencies: ["SIPCore", "SIPTransaction", "Registrar"]),
+        // Pure: dialog state of RFC 3261 §12 (ids, route sets, CSeq, in-dialog requests) and RFC 4028
+        // session-timer bookkeeping.
+        .target(name: "SIPDialog", dependencies: ["SIPCore"]),
+        // Pure: the B2BUA of paid calls and SMS to phone numbers through upstream trunks: billing as
+        // actions and answers, trunk digest auth and failover, topology hiding, credit and session timers.
+        .target(name: "B2BUA", dependencies: ["SIPCore", "SIPTransaction", "SIPDialog", "Billing", "Numbering"]),
         // I/O edge: SQLite (GRDB) implementations of the store protocols, migrations.
         // Also the billing edge: the `LedgerStore` Billing declares, tariffs, CDRs and `BillingService`,
         // which runs the pure credit-control core against the database.
@@ -110,6 +116,8 @@ let package = Package(
         .testTarget(name: "ZvonokConfigTests", dependencies: ["ZvonokConfig", "SIPCore"]),
         .testTarget(name: "ZvonokServerTests", dependencies: ["ZvonokServer", "SIPTransaction", "SIPTransport", "SIPCore"]),
         .testTarget(name: "RegistrarTests", dependencies: ["Registrar", "SIPCore"]),
+        .testTarget(name: "SIPDialogTests", dependencies: ["SIPDialog", "SIPCore"]),
+        .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPDialog", "SIPTransaction", "SIPCore", "Billing", "Numbering"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "Registrar", "SIPTransaction", "SIPCore"]),
         // The crash test's child: reserves credit on a SQLite file and waits to be killed with SIGKILL
         // (StorageTests/LedgerCrashTests runs it as a real process). Test support, not shipped.
@@ -117,7 +125,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Registrar", "Billing", "Numbering"]),
         .testTarget(name: "ZvonokCtlTests", dependencies: ["ZvonokCtlCommands", "SIPCore", "Registrar", "Storage", "Billing"]),
         // Many user agents and a server over a seeded lossy network, invariants checked (ARCHITECTURE "Tests, in layers" 3).
-        .testTarget(name: "SimulationTests", dependencies: ["ZvonokTesting", "SIPTransaction", "SIPCore"]),
+        .testTarget(name: "SimulationTests", dependencies: ["ZvonokTesting", "SIPTransaction", "SIPCore", "B2BUA", "Billing", "Numbering"]),
     ],
     swiftLanguageModes: [.v6]
 )

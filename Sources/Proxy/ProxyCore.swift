@@ -61,6 +61,9 @@ public struct ProxyCore<Environment: ProxyEnvironment>: TransactionUser {
             return branchFailed(transaction, statusCode: 503, reason: "Service Unavailable")
         case .timerFired(.timerC(let branch)):
             return timerC(branch)
+        case .timerFired(.call):
+            // Call timers belong to the B2BUA; the proxy arms none.
+            return []
         }
     }
 

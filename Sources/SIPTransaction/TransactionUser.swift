@@ -57,6 +57,10 @@ public enum TransactionUserAction<Peer: Sendable & Hashable>: Sendable {
 public enum TransactionUserTimer: Hashable, Sendable {
     /// §16.6 step 11: Timer C of a proxy's INVITE client transaction (> 3 min).
     case timerC(TransactionID)
+    /// A timer of a TU that keeps calls (the B2BUA's credit, session-refresh and 2xx-retransmission
+    /// timers): `id` names the call and `purpose` the timer within it. The transaction layer gives
+    /// neither any meaning; the TU that armed it decodes them.
+    case call(id: UInt64, purpose: UInt8)
 }
 
 /// The transaction user (RFC 3261 §17: the layer above the transactions): the registrar, the
