@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "ZvonokServer",
             dependencies: [
-                "SIPCore", "SIPTransaction", "SIPTransport", "ZvonokConfig", "Registrar", "Proxy", "Storage", "Billing",
+                "SIPCore", "SIPTransaction", "SIPTransport", "ZvonokConfig", "Registrar", "Proxy", "Storage", "Billing", "B2BUA", "Numbering",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

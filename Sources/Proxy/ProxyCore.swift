@@ -155,12 +155,14 @@ public struct ProxyCore<Environment: ProxyEnvironment>: TransactionUser {
         if Self.isPhoneNumber(user, uri: sip) {
             return .reject(statusCode: 403, reason: "Calls to phone numbers are not available yet on this server")
         }
-        switch environment.authenticate(request, from: peer) {
-        case .refused(let response, let note):
-            return .respond(response, note: note)
-        case .authenticated(let username):
-            guard let from = (try? request.from())?.uri.sipURI, from.decodedUser?.string == username, isLocalDomain(from) else {
-                return .reject(statusCode: 403, reason: "Authenticated as \(username): From must be sip:\(username)@\(environment.domain)")
+        if !environment.isTrustedSource(peer) {
+            switch environment.authenticate(request, from: peer) {
+            case .refused(let response, let note):
+                return .respond(response, note: note)
+            case .authenticated(let username):
+                guard let from = (try? request.from())?.uri.sipURI, from.decodedUser?.string == username, isLocalDomain(from) else {
+                    return .reject(statusCode: 403, reason: "Authenticated as \(username): From must be sip:\(username)@\(environment.domain)")
+                }
             }
         }
         guard let account = environment.account(username: user), account.enabled else {

@@ -27,6 +27,11 @@ public protocol ProxyEnvironment<Peer> {
     /// Digest authentication of `request` with Proxy-Authorization (407 challenge otherwise).
     mutating func authenticate(_ request: SIPMessage, from peer: Peer) -> AuthenticationResult
 
+    /// Whether requests from `peer` are trusted without authentication: a configured trunk's own
+    /// addresses (its calls to a user's number come from its servers, not from a user with a
+    /// password). Such a request needs no From of the local domain.
+    func isTrustedSource(_ peer: Peer) -> Bool
+
     /// Where `uri` leads without DNS: its host must be an IP literal (a name gives nil); the port
     /// defaults to 5060, the transport to the `transport` parameter or UDP. `arrivedOn` is the
     /// peer the request came from, whose listening point is the default to send from.
@@ -48,4 +53,9 @@ public protocol ProxyEnvironment<Peer> {
 
     /// A fresh random token for branches and tags.
     mutating func makeToken() -> String
+}
+
+extension ProxyEnvironment {
+    /// No source is trusted unless the environment says so.
+    public func isTrustedSource(_ peer: Peer) -> Bool { false }
 }

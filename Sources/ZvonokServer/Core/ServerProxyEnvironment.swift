@@ -12,6 +12,8 @@ struct ServerProxyEnvironment: ProxyEnvironment {
     let registrar: RegistrarService
     let addresses: ServerAddresses
     let tokens: RandomTokens
+    /// The trunks, whose own requests (calls to a user's number) need no authentication.
+    let trunks: TrunkDirectory?
 
     var domain: String { registrar.domain }
 
@@ -23,6 +25,12 @@ struct ServerProxyEnvironment: ProxyEnvironment {
 
     mutating func authenticate(_ request: SIPMessage, from peer: SIPPeer) -> AuthenticationResult {
         registrar.authenticate(request, from: peer, toTag: tokens.token(), nonceRandom: tokens.nextUInt64())
+    }
+
+    func isTrustedSource(_ peer: SIPPeer) -> Bool {
+        guard let trunks else { return false }
+        let source = peer.remote.ipText
+        return trunks.trunks.contains { $0.acceptedSources.contains(source) }
     }
 
     func peer(for uri: SIPURI, arrivedOn: SIPPeer) -> SIPPeer? {

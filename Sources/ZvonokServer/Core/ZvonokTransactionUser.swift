@@ -1,3 +1,4 @@
+import B2BUA
 import Proxy
 import Registrar
 import SIPCore
@@ -5,33 +6,68 @@ import SIPTransaction
 import SIPTransport
 
 /// The transaction user of one worker (RFC 3261 §17's TU): sends each request to the part of
-/// the server that serves it — REGISTER to the registrar (§10.3); a request addressed to the
-/// server itself (no user part, outside a dialog, no Route) to the built-in responder as a UAS
-/// (OPTIONS → 200 §11, other methods 405 or 501 §8.2.1); everything else, CANCEL included, to the
-/// stateful proxy (§16) — and every response, timeout and timer to the proxy, which owns all
-/// client transactions.
-struct ZvonokTransactionUser: TransactionUser {
+/// the server that serves it — REGISTER to the registrar (§10.3); a call or SMS to a phone number
+/// and everything in the dialogs of one to the B2BUA (paid calls, `B2BUACore.route`), after
+/// authenticating the caller (407); a number that is a local user's alias, and a trunk's call to
+/// one, to the proxy as a call to that user; a request addressed to the server itself (no user
+/// part, outside a dialog, no Route) to the built-in responder as a UAS (OPTIONS → 200 §11, other
+/// methods 405 or 501 §8.2.1); everything else, CANCEL included, to the stateful proxy (§16).
+/// Responses, timeouts and timers go to whichever of the B2BUA and the proxy owns the transaction.
+struct ZvonokTransactionUser: TransactionUser, ServiceAnswerTaking {
     typealias Peer = SIPPeer
 
     var builtIn: BuiltInResponder<SIPPeer>
     var proxy: ProxyCore<ServerProxyEnvironment>
     let registrar: RegistrarService
     let tokens: RandomTokens
+    /// The B2BUA of paid calls and SMS; nil on a server without billing (tests of the proxy alone).
+    let calls: CallsBox?
 
-    init(registrar: RegistrarService, addresses: ServerAddresses, proxyPolicy: ProxyPolicy) {
+    init(registrar: RegistrarService, addresses: ServerAddresses, proxyPolicy: ProxyPolicy, calls: CallsSetup? = nil) {
         let tokens = RandomTokens()
         self.tokens = tokens
         self.registrar = registrar
+        if let calls {
+            let environment = ServerB2BUAEnvironment(
+                registrar: registrar, addresses: addresses, trunkDirectory: calls.trunks, tokens: tokens,
+                numbering: calls.numbering, workerIndex: calls.workerIndex, workerCount: calls.workerCount,
+                wallClockOffsetNanoseconds: calls.wallClockOffsetNanoseconds)
+            self.calls = CallsBox(core: B2BUACore(environment: environment, settings: calls.settings),
+                                  billing: calls.billing, workerIndex: calls.workerIndex)
+        } else {
+            self.calls = nil
+        }
         var builtIn = BuiltInResponder<SIPPeer>(makeTag: { tokens.token() })
         // What the server itself answers as a UAS; calls and messages are for users (the proxy).
         builtIn.allowedMethods = [.options, .register, .ack, .cancel]
         self.builtIn = builtIn
-        proxy = ProxyCore(environment: ServerProxyEnvironment(registrar: registrar, addresses: addresses, tokens: tokens),
+        proxy = ProxyCore(environment: ServerProxyEnvironment(registrar: registrar, addresses: addresses, tokens: tokens,
+                                                              trunks: calls?.trunks),
                           policy: proxyPolicy)
     }
 
     mutating func handle(_ event: TransactionUserEvent<SIPPeer>, at now: Instant) -> [TransactionUserAction<SIPPeer>] {
-        guard case .request(let request, let peer, let transaction, _) = event else { return proxy.handle(event, at: now) }
+        guard case .request(let request, let peer, let transaction, _) = event else {
+            if let calls, calls.core.claims(event) { return perform(calls.core.handle(.transactionUser(event), at: now), calls) }
+            return proxy.handle(event, at: now)
+        }
+        if request.method != .register, let calls {
+            switch calls.core.route(request, from: peer) {
+            case .notB2BUA:
+                break
+            case .claimed:
+                return perform(calls.core.handle(.transactionUser(event), at: now), calls)
+            case .outgoing:
+                return outgoing(request, from: peer, transaction: transaction, calls: calls, at: now)
+            case .toLocalUser(let username, _):
+                var local = request
+                local.setRequestURI(.sip(SIPURI(user: username, host: registrar.domain)))
+                return proxy.handle(.request(local, from: peer, transaction: transaction, cancels: nil), at: now)
+            case .refuse(let statusCode, let reason):
+                return [.respond(request.makeResponse(statusCode: statusCode, reason: reason, toTag: tokens.token()),
+                                 transaction: transaction)]
+            }
+        }
         switch request.method {
         case .register:
             // The registrar answers as a stateless UAS (§8.2.7), as Kamailio's does: no transaction
@@ -46,6 +82,47 @@ struct ZvonokTransactionUser: TransactionUser {
         default:
             return proxy.handle(event, at: now)
         }
+    }
+
+    /// Billing's answer to a request the B2BUA made, back on this worker.
+    func handle(serviceAnswer: any Sendable, at now: Instant) -> [TransactionUserAction<SIPPeer>] {
+        guard let calls else { return [] }
+        if let settings = serviceAnswer as? B2BUASettings {
+            calls.core.settings = settings
+            return []
+        }
+        guard let answer = serviceAnswer as? BillingAnswer else { return [] }
+        return perform(calls.core.handle(.billing(answer), at: now), calls)
+    }
+
+    /// A call or SMS to a phone number: the caller authenticates as for any call (407, §22.3), and
+    /// must call as the user it authenticated as (403), before billing is asked anything.
+    private mutating func outgoing(_ request: SIPMessage, from peer: SIPPeer, transaction: TransactionID, calls: CallsBox,
+                                   at now: Instant) -> [TransactionUserAction<SIPPeer>] {
+        switch registrar.authenticate(request, from: peer, toTag: tokens.token(), nonceRandom: tokens.nextUInt64()) {
+        case .refused(let response, let note):
+            return (note.map { [.note($0)] } ?? []) + [.respondStatelessly(response, transaction: transaction)]
+        case .authenticated(let username):
+            guard let from = (try? request.from())?.uri.sipURI, from.decodedUser?.string == username,
+                  from.host.equalsIgnoringASCIICase(ByteString(registrar.domain)) else {
+                let reason = "Authenticated as \(username): From must be sip:\(username)@\(registrar.domain)"
+                return [.respond(request.makeResponse(statusCode: 403, reason: reason, toTag: tokens.token()), transaction: transaction)]
+            }
+            return perform(calls.core.handle(.outgoing(request, from: peer, transaction: transaction, account: username), at: now), calls)
+        }
+    }
+
+    /// The B2BUA's actions: transaction-layer ones for the worker, billing ones to the billing edge.
+    private func perform(_ actions: [B2BUAAction<SIPPeer>], _ calls: CallsBox) -> [TransactionUserAction<SIPPeer>] {
+        var out: [TransactionUserAction<SIPPeer>] = []
+        out.reserveCapacity(actions.count)
+        for action in actions {
+            switch action {
+            case .transactionUser(let action): out.append(action)
+            case .billing(let request): calls.billing.submit(request, fromWorker: calls.workerIndex)
+            }
+        }
+        return out
     }
 
     /// A request for the server itself: no user part in the Request-URI, no To tag, no Route.

@@ -3,7 +3,7 @@ import Synchronization
 import ZvonokConfig
 
 /// SIGHUP: re-reads the configuration file and environment and applies what can change while
-/// running (log level, timers, limits, registrar and ban settings); what needs a restart (listen
+/// running (log level, timers, limits, registrar and ban settings, trunks, billing and SMS rules); what needs a restart (listen
 /// addresses, workers, domain, realm, the database, metrics, Timer C) is logged as such and left as it is. A file that does not validate leaves
 /// the running configuration in place, and the log says why.
 actor ConfigurationReloader {
@@ -13,14 +13,17 @@ actor ConfigurationReloader {
     private let coreCount: Int
     private let server: SIPServer
     private let registrar: RegistrarService?
+    /// The trunks and the billing edge of the B2BUA, when the server runs one.
+    private let calls: (trunks: TrunkDirectory, billing: BillingEdge)?
     private let logLevel: LogLevelControl
     private let notifier: SystemdNotifier
     private let logger: Logger
 
     init(current: ZvonokConfiguration, file: String?, environment: [String: String], coreCount: Int,
-         server: SIPServer, registrar: RegistrarService?, logLevel: LogLevelControl, notifier: SystemdNotifier,
-         logger: Logger) {
+         server: SIPServer, registrar: RegistrarService?, calls: (trunks: TrunkDirectory, billing: BillingEdge)? = nil,
+         logLevel: LogLevelControl, notifier: SystemdNotifier, logger: Logger) {
         self.registrar = registrar
+        self.calls = calls
         self.current = current
         self.file = file
         self.environment = environment
@@ -63,6 +66,11 @@ actor ConfigurationReloader {
         logLevel.level = LogLevels.logger(applied.log.level)
         server.reload(worker: ServerAssembly.workerSettings(for: applied),
                       connectionLimits: ServerAssembly.connectionLimits(for: applied))
+        if let calls {
+            if applied.trunks != current.trunks { calls.trunks.load(applied.trunks) }
+            if let settings = ServerAssembly.billingSettings(for: applied) { calls.billing.reconfigure(settings) }
+            server.deliverToEveryWorker(serviceAnswer: ServerAssembly.b2buaSettings(for: applied))
+        }
         let changed = current.changedKeys(to: applied)
         current = applied
         logger.notice("configuration reloaded", metadata: ["changed": "\(changed.isEmpty ? "nothing" : changed.joined(separator: ", "))"])

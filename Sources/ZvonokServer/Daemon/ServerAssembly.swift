@@ -1,6 +1,7 @@
 import SIPCore
 import SIPTransaction
 import SIPTransport
+import B2BUA
 import Billing
 import Proxy
 import Storage
@@ -77,5 +78,12 @@ public enum ServerAssembly {
                                                  maximumCallSeconds: Int64(billing.maxCallSeconds),
                                                  maximumConcurrentCalls: billing.maxConcurrentCalls),
             trialMinutes: Int64(billing.trialMinutes), utcOffsetSeconds: offset)
+    }
+
+    /// The B2BUA's settings: the SIP timers and the SMS limit and day of the configuration.
+    public static func b2buaSettings(for configuration: ZvonokConfiguration) -> B2BUASettings {
+        let timers = workerSettings(for: configuration).timers
+        return B2BUASettings(timers: timers, smsDailyLimit: configuration.sms.dailyLimitPerAccount,
+                             utcOffsetSeconds: configuration.billing.utcOffsetSeconds ?? TariffPlan.moscowUTCOffsetSeconds)
     }
 }

@@ -3,7 +3,9 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
+import B2BUA
 import Billing
+import Numbering
 import Registrar
 import SIPTransaction
 import SIPTransport
@@ -80,18 +82,35 @@ public struct ZvonokDaemon: ParsableCommand {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let options = ServerAssembly.options(for: configuration)
         let registrar: RegistrarService
+        let billingEdge: BillingEdge
         do {
             let database = try ZvonokDatabase(path: configuration.database.path)
             registrar = try Self.openRegistrar(configuration, database: database, logger: logger)
-            try await Self.recoverBilling(configuration, database: database, logger: logger)
+            let billing = try await Self.recoverBilling(configuration, database: database, logger: logger)
+            billingEdge = BillingEdge(service: billing, smsCounter: SQLiteSMSCounter(database: database), logger: logger)
         } catch {
             logger.critical("cannot open the database \(configuration.database.path): \(error)")
             return 1
         }
-        let proxyPolicy = ServerAssembly.proxyPolicy(for: configuration)
-        let server = SIPServer(options: options, metrics: metrics, logger: logger) { _, addresses in
-            ZvonokTransactionUser(registrar: registrar, addresses: addresses, proxyPolicy: proxyPolicy)
+        let numbering: NumberingPlan
+        do {
+            numbering = try NumberingPlan.bundled()
+        } catch {
+            logger.critical("cannot load the bundled numbering plan: \(error)")
+            return 1
         }
+        let trunks = TrunkDirectory(configuration: configuration.trunks, logger: logger)
+        let proxyPolicy = ServerAssembly.proxyPolicy(for: configuration)
+        let b2buaSettings = ServerAssembly.b2buaSettings(for: configuration)
+        let wallClockOffset = RegistrarService.unixNow() * 1_000_000_000 - MonotonicClock.now().nanoseconds
+        let workerCount = options.workerCount
+        let server = SIPServer(options: options, metrics: metrics, logger: logger) { index, addresses in
+            ZvonokTransactionUser(registrar: registrar, addresses: addresses, proxyPolicy: proxyPolicy,
+                                  calls: CallsSetup(trunks: trunks, billing: billingEdge, numbering: numbering,
+                                                    settings: b2buaSettings, workerIndex: index, workerCount: workerCount,
+                                                    wallClockOffsetNanoseconds: wallClockOffset))
+        }
+        billingEdge.connect { [weak server] worker, answer in server?.deliver(serviceAnswer: answer, toWorker: worker) }
         server.onConnectionClosed { registrar.connectionClosed($0) }
         do {
             try server.start()
@@ -125,7 +144,8 @@ public struct ZvonokDaemon: ParsableCommand {
             }
         }
         let reloader = ConfigurationReloader(current: configuration, file: file, environment: environment,
-                                             coreCount: coreCount, server: server, registrar: registrar, logLevel: logLevel,
+                                             coreCount: coreCount, server: server, registrar: registrar,
+                                             calls: (trunks, billingEdge), logLevel: logLevel,
                                              notifier: notifier, logger: logger)
         let service = SIPService(server: server, reloader: reloader, notifier: notifier,
                                  gracePeriod: .seconds(configuration.shutdown.gracePeriodSeconds),
@@ -165,7 +185,7 @@ public struct ZvonokDaemon: ParsableCommand {
     /// no call is in progress before the server starts, so every open reservation is a call that
     /// ended with the process. Each is charged what its last renewal reported and its hold released.
     private static func recoverBilling(_ configuration: ZvonokConfiguration, database: ZvonokDatabase,
-                                       logger: Logger) async throws {
+                                       logger: Logger) async throws -> BillingService {
         guard let settings = ServerAssembly.billingSettings(for: configuration) else {
             throw ConfigurationError(problems: [ConfigurationProblem(key: "billing.timeZone", message: "\"\(configuration.billing.timeZone)\" is not a time zone name")])
         }
@@ -175,5 +195,6 @@ public struct ZvonokDaemon: ParsableCommand {
         if !settled.isEmpty {
             logger.notice("billing: settled the reservations a crash left open", metadata: ["reservations": "\(settled.count)"])
         }
+        return billing
     }
 }

@@ -59,6 +59,16 @@ public final class SIPServer: @unchecked Sendable {
         shared.onConnectionClosed(handler)
     }
 
+    /// Hands an asynchronous service's answer to worker `index`'s transaction user, on its queue.
+    public func deliver(serviceAnswer: any Sendable, toWorker index: Int) {
+        shared.worker(index).deliver(serviceAnswer: serviceAnswer)
+    }
+
+    /// Hands the same answer (new settings) to every worker's transaction user.
+    public func deliverToEveryWorker(serviceAnswer: any Sendable) {
+        for worker in shared.workers { worker.deliver(serviceAnswer: serviceAnswer) }
+    }
+
     /// The listening points as bound (a configured port 0 shows the port the kernel chose).
     public var boundListenPoints: [ListenAddress] { state.withLock { $0.bound } }
 

@@ -270,7 +270,21 @@ public final class Worker: @unchecked Sendable {
 
     /// Hands an event to the transaction user and performs what it asks.
     private func deliver(_ event: TransactionUserEvent<SIPPeer>, now: Instant) {
-        let actions = transactionUser.handle(event, at: now)
+        performUserActions(transactionUser.handle(event, at: now), now: now)
+    }
+
+    /// Hands an asynchronous service's answer (billing) to the transaction user, on this worker's
+    /// queue, and performs what it asks.
+    func deliver(serviceAnswer: any Sendable) {
+        queue.async {
+            guard let taker = self.transactionUser as? any ServiceAnswerTaking else { return }
+            let now = MonotonicClock.now()
+            self.performUserActions(taker.handle(serviceAnswer: serviceAnswer, at: now), now: now)
+        }
+    }
+
+    /// Performs the transaction user's actions.
+    private func performUserActions(_ actions: [TransactionUserAction<SIPPeer>], now: Instant) {
         for action in actions {
             switch action {
             case .respond(let response, let transaction):
