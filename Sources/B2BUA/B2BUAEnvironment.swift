@@ -37,4 +37,13 @@ public protocol B2BUAEnvironment<Peer> {
     func billingTime(at instant: Instant) -> BillingTime
     /// A fresh random token (letters and digits) for tags, branches, Call-IDs and cnonces.
     mutating func makeToken() -> String
+    /// A fresh Call-ID for a leg the B2BUA starts (a trunk call, an SMS). A server that shares
+    /// calls among workers by Call-ID makes one its own worker owns, so the leg's responses reach
+    /// the call; the default is a token.
+    mutating func makeCallID() -> String
+}
+
+extension B2BUAEnvironment {
+    /// A random token as the Call-ID.
+    public mutating func makeCallID() -> String { makeToken() }
 }

@@ -296,7 +296,7 @@ struct PaidCall<Peer: Sendable & Hashable>: Sendable {
             trunkProceeding = false
             answeredNonces = []
             trunkFromTag = env.makeToken()
-            let callID = env.makeToken()
+            let callID = env.makeCallID()
             trunkCallIDs.append(callID)
             switch trunk.callerID {
             case .e164Alias: callerIDUser = env.numberAlias(ofAccount: account).map { "+" + $0 } ?? account

@@ -93,7 +93,7 @@ struct SMSRelay<Peer: Sendable & Hashable>: Sendable {
             let uri = SIPURI(secure: gateway.isSecure, user: user, host: host, port: gateway.port,
                              parameters: gateway.transport.map { [("transport", $0.string)] } ?? [])
             let from = trunk.callerID == .e164Alias ? env.numberAlias(ofAccount: account).map { "+" + $0 } ?? account : account
-            let callID = cseq == 1 ? env.makeToken() : (sent?.firstValue(.callID)?.string ?? env.makeToken())
+            let callID = cseq == 1 ? env.makeCallID() : (sent?.firstValue(.callID)?.string ?? env.makeCallID())
             let fromTag = cseq == 1 ? env.makeToken() : ((try? sent?.from())??.tag?.string ?? env.makeToken())
             var headers: [(KnownHeader, ByteString)] = [
                 (.via, ByteString(PaidCall<Peer>.via(&env))), (.maxForwards, "70"),

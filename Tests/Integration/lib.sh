@@ -21,13 +21,13 @@ for _ in range(50):
     finally: u.close(); t.close()'
 }
 
-# start_zvonokd LOGFILE [ENV=VALUE...]: starts zvonokd with etc/zvonok.yaml on $SIP_PORT (UDP
+# start_zvonokd LOGFILE [ENV=VALUE...]: starts zvonokd with etc/zvonok.yaml (or $ZVONOKD_CONFIG) on $SIP_PORT (UDP
 # and TCP on 127.0.0.1) and $METRICS_PORT; sets ZVONOKD_PID. $ZVONOKD_WRAPPER (e.g. "taskset -c 0")
 # runs before the binary; env and taskset exec, so the PID is zvonokd's. Fails after 20 s without "ready".
 start_zvonokd() {
     local log=$1; shift
     env ZVONOK_LISTEN="udp:127.0.0.1:$SIP_PORT,tcp:127.0.0.1:$SIP_PORT" ZVONOK_METRICS_PORT="$METRICS_PORT" \
-        ZVONOK_LOG_LEVEL=debug "$@" ${ZVONOKD_WRAPPER:-} "$ZVONOKD" --config etc/zvonok.yaml 2>"$log" &
+        ZVONOK_LOG_LEVEL=debug "$@" ${ZVONOKD_WRAPPER:-} "$ZVONOKD" --config "${ZVONOKD_CONFIG:-etc/zvonok.yaml}" 2>"$log" &
     ZVONOKD_PID=$!
     for _ in $(seq 200); do
         grep -q "zvonokd ready" "$log" 2>/dev/null && return 0

@@ -88,7 +88,11 @@ final class BillingEdge: Sendable {
         while true {
             do {
                 let settlement = try await service.settle(reservation, answeredAt: answeredAt, endedAt: endedAt, reason: reason)
-                logger.info("call settled", metadata: ["reservation": "\(reservation)", "settlement": "\(settlement)"])
+                let record = settlement.record
+                logger.info("call settled", metadata: [
+                    "reservation": "\(reservation)", "dialled": "\(record.calleeDialled)", "seconds": "\(record.durationSeconds)",
+                    "billedSeconds": "\(record.billedSeconds)", "cost": "\(record.cost)", "reason": "\(record.endReason)",
+                ])
                 return
             } catch let error as CreditControlError {
                 // The reservation is not open in the ledger: nothing is held, nothing to retry.
