@@ -16,6 +16,8 @@ final class TrunkDirectory: Sendable {
         var addresses: [String: SocketAddress] = [:]
         /// Resolved hosts of SMS gateways and trunks, lowercased, by `host:port`.
         var hosts: [String: SocketAddress] = [:]
+        /// The trunks this server registers with, and the expiry it asks for.
+        var registrations: [(trunk: Trunk, expiresSeconds: Int)] = []
     }
 
     private let snapshot = Mutex(Snapshot())
@@ -28,6 +30,9 @@ final class TrunkDirectory: Sendable {
 
     /// The trunks, ready for `B2BUAEnvironment.trunks`.
     var trunks: [Trunk] { snapshot.withLock { $0.trunks } }
+
+    /// The trunks configured with `register: true`, with the expiry to ask for.
+    var registrations: [(trunk: Trunk, expiresSeconds: Int)] { snapshot.withLock { $0.registrations } }
 
     /// The address of trunk `name`, nil when its host did not resolve.
     func address(ofTrunk name: String) -> SocketAddress? { snapshot.withLock { $0.addresses[name] } }
@@ -66,12 +71,14 @@ final class TrunkDirectory: Sendable {
                     let bare = text.hasPrefix("[") && text.hasSuffix("]") ? String(text.dropFirst().dropLast()) : text
                     return SocketAddress(ip: bare, port: 5060)?.ipText
                 }
-            fresh.trunks.append(Trunk(
+            let trunk = Trunk(
                 name: entry.name, host: entry.host, port: port, transport: entry.transport == .tcp ? .tcp : .udp,
                 username: entry.username ?? "", password: entry.password ?? "", realm: entry.realm,
                 fromDomain: entry.fromDomain ?? entry.host, callerID: entry.callerID == .account ? .accountName : .e164Alias,
                 prefixes: entry.prefixes.isEmpty ? [""] : entry.prefixes.map { $0.hasPrefix("+") ? String($0.dropFirst()) : $0 },
-                priority: entry.priority, smsGatewayURI: entry.smsGateway, acceptedSources: sources))
+                priority: entry.priority, smsGatewayURI: entry.smsGateway, acceptedSources: sources)
+            fresh.trunks.append(trunk)
+            if entry.register { fresh.registrations.append((trunk, entry.registerExpiresSeconds)) }
         }
         snapshot.withLock { $0 = fresh }
     }

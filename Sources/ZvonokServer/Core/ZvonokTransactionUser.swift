@@ -22,11 +22,14 @@ struct ZvonokTransactionUser: TransactionUser, ServiceAnswerTaking {
     let tokens: RandomTokens
     /// The B2BUA of paid calls and SMS; nil on a server without billing (tests of the proxy alone).
     let calls: CallsBox?
+    /// The configured trunks (for the registrations worker 0 keeps with them).
+    let trunkDirectory: TrunkDirectory?
 
     init(registrar: RegistrarService, addresses: ServerAddresses, proxyPolicy: ProxyPolicy, calls: CallsSetup? = nil) {
         let tokens = RandomTokens()
         self.tokens = tokens
         self.registrar = registrar
+        self.trunkDirectory = calls?.trunks
         if let calls {
             let environment = ServerB2BUAEnvironment(
                 registrar: registrar, addresses: addresses, trunkDirectory: calls.trunks, tokens: tokens,
@@ -48,6 +51,7 @@ struct ZvonokTransactionUser: TransactionUser, ServiceAnswerTaking {
 
     mutating func handle(_ event: TransactionUserEvent<SIPPeer>, at now: Instant) -> [TransactionUserAction<SIPPeer>] {
         guard case .request(let request, let peer, let transaction, _) = event else {
+            if let calls, let actions = calls.handleRegistrationEvent(event, at: now) { return actions }
             if let calls, calls.core.claims(event) { return perform(calls.core.handle(.transactionUser(event), at: now), calls) }
             return proxy.handle(event, at: now)
         }
@@ -90,6 +94,9 @@ struct ZvonokTransactionUser: TransactionUser, ServiceAnswerTaking {
         if let settings = serviceAnswer as? B2BUASettings {
             calls.core.settings = settings
             return []
+        }
+        if serviceAnswer is SynchronizeTrunkRegistrations, let trunks = trunkDirectory {
+            return calls.synchronizeRegistrations(with: trunks.registrations, at: now)
         }
         guard let answer = serviceAnswer as? BillingAnswer else { return [] }
         return perform(calls.core.handle(.billing(answer), at: now), calls)

@@ -67,7 +67,10 @@ actor ConfigurationReloader {
         server.reload(worker: ServerAssembly.workerSettings(for: applied),
                       connectionLimits: ServerAssembly.connectionLimits(for: applied))
         if let calls {
-            if applied.trunks != current.trunks { calls.trunks.load(applied.trunks) }
+            if applied.trunks != current.trunks {
+                calls.trunks.load(applied.trunks)
+                server.deliver(serviceAnswer: SynchronizeTrunkRegistrations(), toWorker: 0)
+            }
             if let settings = ServerAssembly.billingSettings(for: applied) { calls.billing.reconfigure(settings) }
             server.deliverToEveryWorker(serviceAnswer: ServerAssembly.b2buaSettings(for: applied))
         }

@@ -120,6 +120,7 @@ public struct ZvonokDaemon: ParsableCommand {
         }
         registrar.accounts.start()
         registrar.startSweeping()
+        server.deliver(serviceAnswer: SynchronizeTrunkRegistrations(), toWorker: 0)
         defer {
             registrar.accounts.stop()
             registrar.stop()
