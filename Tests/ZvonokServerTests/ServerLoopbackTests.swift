@@ -126,6 +126,8 @@ struct CountingResponder: TransactionUser {
         let second = try #require(h.reply(2))
         #expect(second.serialized() == first.serialized())
         #expect(h.delivered.current == 1)
+        // The worker counts the retransmission after it has sent the answer: wait (bounded) for it.
+        for _ in 0..<400 where h.metrics["retransmission"] == 0 { usleep(5_000) }
         #expect(h.metrics["retransmission"] == 1)
     }
 
