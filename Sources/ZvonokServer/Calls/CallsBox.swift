@@ -19,6 +19,10 @@ final class CallsBox {
         self.workerIndex = workerIndex
     }
 
+    /// Whether the B2BUA has calls or SMS in progress (lingering ones included): only then can an
+    /// in-dialog request, an ACK or a stray response be its.
+    var isBusy: Bool { core.activeCallCount > 0 || core.activeMessageCount > 0 }
+
     /// Starts a registration for every trunk that asks for one and is not registering already (or
     /// whose settings changed), and removes those no longer configured (`Expires: 0`).
     func synchronizeRegistrations(with wanted: [(trunk: Trunk, expiresSeconds: Int)], at now: Instant)

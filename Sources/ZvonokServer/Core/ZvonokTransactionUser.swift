@@ -52,10 +52,14 @@ struct ZvonokTransactionUser: TransactionUser, ServiceAnswerTaking {
     mutating func handle(_ event: TransactionUserEvent<SIPPeer>, at now: Instant) -> [TransactionUserAction<SIPPeer>] {
         guard case .request(let request, let peer, let transaction, _) = event else {
             if let calls, let actions = calls.handleRegistrationEvent(event, at: now) { return actions }
-            if let calls, calls.core.claims(event) { return perform(calls.core.handle(.transactionUser(event), at: now), calls) }
+            if let calls, calls.isBusy || Self.isTimerOfACall(event), calls.core.claims(event) {
+                return perform(calls.core.handle(.transactionUser(event), at: now), calls)
+            }
             return proxy.handle(event, at: now)
         }
-        if request.method != .register, let calls {
+        // Only a new INVITE or MESSAGE can start a B2BUA call or SMS; anything else is the B2BUA's
+        // only while it has some (the proxy's hot path pays nothing otherwise).
+        if let calls, request.method == .invite || request.method == .message || calls.isBusy {
             switch calls.core.route(request, from: peer) {
             case .notB2BUA:
                 break
@@ -86,6 +90,12 @@ struct ZvonokTransactionUser: TransactionUser, ServiceAnswerTaking {
         default:
             return proxy.handle(event, at: now)
         }
+    }
+
+    /// A TU timer of the B2BUA (`TransactionUserTimer.call`), which must reach it even when idle.
+    static func isTimerOfACall(_ event: TransactionUserEvent<SIPPeer>) -> Bool {
+        if case .timerFired(.call) = event { return true }
+        return false
     }
 
     /// Billing's answer to a request the B2BUA made, back on this worker.
