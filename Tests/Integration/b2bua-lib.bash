@@ -9,6 +9,7 @@
 #   account NAME [PLAN]        an account (password NAME-password) on PLAN, and $work/NAME.csv for sipp
 #   b2bua_start [ENV=VALUE...] zvonokd on $work/zvonok.sqlite, MD5 challenges (sipp answers only MD5)
 #   sipp_caller SCENARIO NUMBER [sipp options]   one call or MESSAGE from $CALLER (alice) to NUMBER
+#   sipp_caller_background SCENARIO NUMBER [sipp options]   the same in the background
 #   sipp_trunk NAME SCENARIO PORT [sipp options] a sipp UAS on 127.0.0.2:PORT in the background
 #   wait_trunk NAME            its exit status (bounded by its own timeouts)
 #   check WHAT COMMAND...      "ok   WHAT" or "FAIL WHAT" with COMMAND's output; counts failures
@@ -95,9 +96,20 @@ b2bua_start() {
 # sipp's -timeout 100 s inside timeout 110. Its -trace_logs go to $work/SCENARIO_PID_logs.log.
 sipp_caller() {
     local scenario=$1 number=$2; shift 2
-    (cd "$work" && timeout 110 sipp "127.0.0.1:$SIP_PORT" -sf "$SCENARIOS/$scenario" -inf "$work/$CALLER.csv" -s "$number" \
+    (cd "$work" && exec timeout 110 sipp "127.0.0.1:$SIP_PORT" -sf "$SCENARIOS/$scenario" -inf "$work/$CALLER.csv" -s "$number" \
         -auth_uri "$number@$DOMAIN" -i 127.0.0.1 -p "$CALLER_PORT" -m 1 -timeout 100s -recv_timeout 20000 -nostdin \
         -trace_logs -trace_err "$@")
+}
+
+# sipp_caller_background SCENARIO NUMBER [sipp options]: the same in the background, its output in
+# $work/caller.out; its PID (timeout's, which passes TERM on to sipp) in CALLER_PID and B2BUA_PIDS.
+sipp_caller_background() {
+    local scenario=$1 number=$2; shift 2
+    (cd "$work" && exec timeout 110 sipp "127.0.0.1:$SIP_PORT" -sf "$SCENARIOS/$scenario" -inf "$work/$CALLER.csv" -s "$number" \
+        -auth_uri "$number@$DOMAIN" -i 127.0.0.1 -p "$CALLER_PORT" -m 1 -timeout 100s -recv_timeout 20000 -nostdin \
+        -trace_logs -trace_err "$@" >"$work/caller.out" 2>&1) &
+    CALLER_PID=$!
+    B2BUA_PIDS+=("$CALLER_PID")
 }
 
 # caller_log SCENARIO: the caller's last -trace_logs file of SCENARIO (then removed by forget_logs).
