@@ -7,7 +7,8 @@
 #   b2bua_init NAME            the tools, $work, the ports, the exit trap
 #   b2bua_config < TRUNKS      $work/zvonok.yaml: etc/zvonok.yaml plus the trunk entries on stdin
 #   account NAME [PLAN]        an account (password NAME-password) on PLAN, and $work/NAME.csv for sipp
-#   b2bua_start [ENV=VALUE...] zvonokd on $work/zvonok.sqlite, MD5 challenges (sipp answers only MD5)
+#   b2bua_start [ENV=VALUE...] zvonokd on $work/zvonok.sqlite; MD5 challenges (sipp answers only MD5)
+#                              unless $ALGORITHMS says otherwise
 #   sipp_caller SCENARIO NUMBER [sipp options]   one call or MESSAGE from $CALLER (alice) to NUMBER
 #   sipp_caller_background SCENARIO NUMBER [sipp options]   the same in the background
 #   sipp_trunk NAME SCENARIO PORT [sipp options] a sipp UAS on 127.0.0.2:PORT in the background
@@ -89,7 +90,7 @@ account() {
 }
 
 b2bua_start() {
-    ALGORITHMS=md5 ZVONOKD_EXTRA_ENV="$*" start_server "$work/zvonokd.log"
+    ALGORITHMS=${ALGORITHMS:-md5} ZVONOKD_EXTRA_ENV="$*" start_server "$work/zvonokd.log"
 }
 
 # sipp_caller SCENARIO NUMBER [sipp options]: one call from $CALLER to NUMBER (-s), bounded:
