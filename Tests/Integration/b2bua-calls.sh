@@ -60,7 +60,7 @@ within_30s() {
     local line=$1 ms
     read -r s0 u0 s1 u1 <<<"$(sed -E 's/^[a-z]+: ([0-9]+)\.[0-9]+ ([0-9]+)\.[0-9]+ ([0-9]+)\.[0-9]+ ([0-9]+)\.[0-9]+ .*/\1 \2 \3 \4/' <<<"$line")"
     ms=$(elapsed "$s0" "$u0" "$s1" "$u1")
-    echo "BYE after $ms ms"
+    echo "BYE after $ms ms"; echo "$ms" >>"$work/cutoff-ms"
     [ "$ms" -ge 29000 ] && [ "$ms" -le 31000 ]
 }
 
@@ -78,6 +78,7 @@ cutoff_trunk() {
     grep -Eq 'reason=.+' <<<"$line" && within_30s "$line"
 }
 check "…and the trunk gets BYE with Reason 30 s (±1 s) after its answer" cutoff_trunk
+echo "     (BYE after $(paste -sd/ "$work/cutoff-ms" 2>/dev/null) ms: caller/trunk)"
 forget_logs
 sleep 0.5
 check "…billed 30 s, 2.00 RUB, ended for want of credit" cdr_is alice ',\+861012345678,CN,[a-z]+,.*,30,0,30,Paid,86,4.00,1/1,0.00,2.00,RUB,paid,,'
