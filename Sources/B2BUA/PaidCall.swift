@@ -44,6 +44,9 @@
 //    with UPDATE when we are the refresher; otherwise the leg's own refresh must come in time), or
 //    in-dialog OPTIONS every `keepaliveInterval`. 408, 481, a timeout or a transport failure of
 //    a probe or relayed request is a dead leg.
+//  - Requests to the trunk keep the trunk's configured transport (`sendRequestKeepingTransport`):
+//    the caller's SDP easily makes an INVITE larger than the UDP MTU, and §18.1.1's switch to TCP
+//    would then reach a provider that listens only on the UDP it was configured with.
 //  - Topology hiding: the trunk leg is built from scratch (new Call-ID, tags, Via, Contact, CSeq);
 //    only the body and Content-Type (and for INFO Content-Disposition, Info-Package) cross over.
 import Billing
@@ -354,7 +357,7 @@ struct PaidCall<Peer: Sendable & Hashable>: Sendable {
             trunkInvite = invite
             trunkInviteTransaction = id
         }
-        return .transactionUser(.sendRequest(invite, to: peer))
+        return .transactionUser(.sendRequestKeepingTransport(invite, to: peer))
     }
 
     private mutating func sendInDialog(_ request: SIPMessage, leg: Leg, purpose: Purpose) -> [Action] {
@@ -362,7 +365,7 @@ struct PaidCall<Peer: Sendable & Hashable>: Sendable {
         outstanding[id] = Outstanding(purpose: purpose, request: request, leg: leg)
         switch leg {
         case .caller: return [.transactionUser(.sendRequestKeepingTransport(request, to: callerPeer))]
-        case .trunk: return trunkPeer.map { [.transactionUser(.sendRequest(request, to: $0))] } ?? []
+        case .trunk: return trunkPeer.map { [.transactionUser(.sendRequestKeepingTransport(request, to: $0))] } ?? []
         }
     }
 
@@ -494,7 +497,7 @@ struct PaidCall<Peer: Sendable & Hashable>: Sendable {
         let bye = dialog.makeRequest(.bye, via: Self.via(&env))
         guard let id = TransactionID(clientRequest: bye) else { return [] }
         outstanding[id] = Outstanding(purpose: .strayBye, request: bye, leg: .trunk)
-        return [.transactionUser(.sendStateless(ack, to: peer)), .transactionUser(.sendRequest(bye, to: peer))]
+        return [.transactionUser(.sendStateless(ack, to: peer)), .transactionUser(.sendRequestKeepingTransport(bye, to: peer))]
     }
 
     /// The trunk answered: ACK it; answer the caller (or, if the caller is gone, hang the trunk up).

@@ -106,7 +106,7 @@ struct SMSRelay<Peer: Sendable & Hashable>: Sendable {
             PaidCall<Peer>.copyBody(from: request, to: &message)
             sent = message
             sentTransaction = TransactionID(clientRequest: message)
-            return [.transactionUser(.sendRequest(message, to: peer))]
+            return [.transactionUser(.sendRequestKeepingTransport(message, to: peer))]  // as calls: the gateway's transport
         }
         return reply(503, "Service Unavailable (no SMS gateway reachable)")
     }

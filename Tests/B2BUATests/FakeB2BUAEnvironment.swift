@@ -47,6 +47,10 @@ extension Array where Element == B2BUAAction<String> {
             }
         }
     }
+    /// Requests sent with `.sendRequest`, which lets the edge switch UDP to TCP by size (§18.1.1).
+    var transportSwitchable: [(SIPMessage, String)] {
+        compactMap { if case .transactionUser(.sendRequest(let m, let p)) = $0 { (m, p) } else { nil } }
+    }
     var stateless: [(SIPMessage, String)] {
         compactMap { if case .transactionUser(.sendStateless(let m, let p)) = $0 { (m, p) } else { nil } }
     }

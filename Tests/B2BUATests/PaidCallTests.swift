@@ -246,6 +246,28 @@ enum T {
         #expect(second.settles.isEmpty && second.sent.isEmpty)
     }
 
+    /// Every request to the trunk keeps the trunk's configured transport: a softphone's SDP makes
+    /// the INVITE larger than the UDP MTU, and the edge's §18.1.1 switch to TCP then reached a
+    /// UDP-only provider (connection refused; the caller waited 32 s for Timer B).
+    @Test func requestsToTheTrunkKeepItsConfiguredTransport() throws {
+        var h = CallHarness()
+        let call = h.startCall()
+        #expect(call.actions.sent.count == 1 && call.actions.transportSwitchable.isEmpty)
+        let challenge = call.trunkInvite.answer(401, "Unauthorized", contact: nil, headers: [
+            (.wwwAuthenticate, "Digest realm=\"provider\", nonce=\"k1\", algorithm=MD5, qop=\"auth\""),
+        ])
+        let retry = h.tu(.response(challenge, transaction: call.trunk))
+        #expect(retry.sent.count == 1 && retry.transportSwitchable.isEmpty)
+        let invite = retry.sent[0].0
+        let trunk = TransactionID(clientRequest: invite)!
+        _ = h.tu(.response(invite.answer(180, "Ringing"), transaction: trunk))
+        let answered = h.tu(.response(invite.answer(200, "OK", body: CallHarness.answerSDP), transaction: trunk))
+        let toTag = try #require(try answered.responses.first?.0.to()?.tag?.string)
+        let bye = h.inDialog(.bye, cseq: 11, toTag: toTag, branch: "kbye")
+        let hangUp = h.tu(.request(bye, from: h.caller, transaction: TransactionID(serverRequest: bye)!, cancels: nil))
+        #expect(hangUp.sent.count == 1 && hangUp.sent[0].0.method == .bye && hangUp.transportSwitchable.isEmpty)
+    }
+
     @Test func calleeHangingUpByesTheCaller() throws {
         var h = CallHarness()
         let call = h.startCall()

@@ -28,6 +28,7 @@ import Testing
         let sent = h.handle(.billing(.smsCounted(key, sentToday: 1)))
         let out = try #require(sent.sent.first)
         #expect(out.1 == "udp:203.0.113.9:5060")
+        #expect(sent.transportSwitchable.isEmpty, "the gateway's transport is kept, whatever the size")
         #expect(out.0.requestURIText == "sip:+79161234567@203.0.113.9")
         #expect(out.0.body.string == "Privet" && out.0.firstValue(.contentType) == "text/plain")
         #expect(!out.0.description.contains("10.0.0.5"))
