@@ -10,13 +10,12 @@ enum HostResolver {
     /// The addresses `host` (a name or an IP literal, IPv6 with or without brackets) has, IPv4
     /// first, each with `port`; empty when it has none or cannot be resolved now.
     static func addresses(of host: String, port: UInt16) -> [SocketAddress] {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        if let literal = SocketAddress(ip: bare, port: port) { return [literal] }
+        if let literal = SocketAddress(ip: host, port: port) { return [literal] }
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(bare, nil, &hints, &list) == 0, let first = list else { return [] }
+        guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return [] }
         defer { freeaddrinfo(first) }
         var found: [SocketAddress] = []
         var node: UnsafeMutablePointer<addrinfo>? = first

@@ -51,8 +51,7 @@ struct ServerB2BUAEnvironment: B2BUAEnvironment {
     func peer(for uri: SIPURI) -> SIPPeer? {
         let host = uri.host.string
         let port = uri.port ?? 5060
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        guard let remote = SocketAddress(ip: bare, port: port) ?? trunkDirectory.address(ofHost: host, port: port) else { return nil }
+        guard let remote = SocketAddress(ip: host, port: port) ?? trunkDirectory.address(ofHost: host, port: port) else { return nil }
         let transport: TransportKind = uri.transport.flatMap { TransportKind(viaToken: $0.string) } ?? .udp
         return peer(remote, transport: transport)
     }

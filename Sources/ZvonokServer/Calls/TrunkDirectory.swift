@@ -67,10 +67,7 @@ final class TrunkDirectory: Sendable {
             }
             let sources = entry.acceptFrom.isEmpty
                 ? resolved.map(\.ipText)
-                : entry.acceptFrom.compactMap { text -> String? in
-                    let bare = text.hasPrefix("[") && text.hasSuffix("]") ? String(text.dropFirst().dropLast()) : text
-                    return SocketAddress(ip: bare, port: 5060)?.ipText
-                }
+                : entry.acceptFrom.compactMap { SocketAddress(ip: $0, port: 5060)?.ipText }
             let trunk = Trunk(
                 name: entry.name, host: entry.host, port: port, transport: entry.transport == .tcp ? .tcp : .udp,
                 username: entry.username ?? "", password: entry.password ?? "", realm: entry.realm,

@@ -35,9 +35,8 @@ struct ServerProxyEnvironment: ProxyEnvironment {
 
     func peer(for uri: SIPURI, arrivedOn: SIPPeer) -> SIPPeer? {
         let host = uri.host.string
-        let ip = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         let transport: TransportKind = uri.transport.flatMap { TransportKind(viaToken: $0.string) } ?? .udp
-        guard let remote = SocketAddress(ip: ip, port: uri.port ?? 5060) else { return nil }
+        guard let remote = SocketAddress(ip: host, port: uri.port ?? 5060) else { return nil }
         let listener = addresses.listenerIndex(for: transport, family: remote.family)
             ?? addresses.listenerIndex(for: .udp, family: remote.family)
         guard let listener else { return nil }

@@ -55,8 +55,7 @@ public final class ServerAddresses: Sendable {
             || (port == 5060 && advertised.lowercased() == host.lowercased()) {
             return true
         }
-        let ip = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        guard let address = SocketAddress(ip: ip, port: port) else { return false }
+        guard let address = SocketAddress(ip: host, port: port) else { return false }
         for point in bound where point.address.port == port && point.address.family == address.family {
             if point.address == address { return true }
             if point.address.isWildcard && isLocalHost(address) { return true }
