@@ -67,7 +67,7 @@ struct SMSRelay<Peer: Sendable & Hashable>: Sendable {
         switch answer {
         case .smsCounted(_, let sentToday):
             if sentToday > dailyLimit {
-                return reply(403, "Forbidden: daily SMS limit reached (\(dailyLimit) messages a day), try again tomorrow")
+                return reply(403, "Forbidden: daily SMS limit reached (\(dailyLimit) \(dailyLimit == 1 ? "message" : "messages") a day), try again tomorrow")
             }
             phase = .sending
             return sendToGateway(&env, authorization: nil, cseq: 1)

@@ -46,7 +46,7 @@ check "…the gateway got it with valid credentials (after 401), the number, the
 check "an SMS to +12125551234: 403 naming the countries served" \
     sms +12125551234 "403 Forbidden: free SMS go only to mobile numbers of Russia (+79), Ukraine (+380), Kazakhstan (+76, +77) and Uzbekistan (+998)"
 check "a second SMS to +79161234567 the same day with a daily limit of 1: 403 saying so" \
-    sms +79161234567 "403 Forbidden: daily SMS limit reached (1 messages a day), try again tomorrow"
+    sms +79161234567 "403 Forbidden: daily SMS limit reached (1 message a day), try again tomorrow"
 rm -rf "$work/gateway"
 sipp_trunk gateway uas-sms-gateway.xml "$GATEWAY_PORT"
 CALLER=bob
