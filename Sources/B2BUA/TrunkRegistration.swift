@@ -145,9 +145,9 @@ public struct TrunkRegistration: Sendable {
                                                        authorization: (KnownHeader, String)?) -> [TransactionUserAction<E.Peer>] {
         guard let peer = env.peer(for: trunk) else { return fail("the trunk's address is unknown (does \(trunk.host) resolve?)") }
         cseq += 1
-        let aor = "sip:\(trunk.username.isEmpty ? "zvonok" : trunk.username)@\(trunk.fromDomain)"
-        let contact = env.contactURI(facing: peer)
-        let userContact = contact.replacingOccurrences(of: "sip:", with: "sip:\(trunk.username.isEmpty ? "zvonok" : trunk.username)@")
+        let user = trunk.username.isEmpty ? "zvonok" : trunk.username
+        let aor = "sip:\(user)@\(trunk.fromDomain)"
+        let userContact = env.contactURI(facing: peer).replacingOccurrences(of: "sip:", with: "sip:\(user)@")
         var headers: [(KnownHeader, ByteString)] = [
             (.via, ByteString(PaidCall<E.Peer>.via(&env))),
             (.maxForwards, "70"),
