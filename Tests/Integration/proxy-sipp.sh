@@ -62,7 +62,10 @@ check() {  # check DESCRIPTION COMMAND...
     if "$@" >"$work/out" 2>&1; then
         echo "ok   $what"; passed=$((passed + 1))
     else
-        echo "FAIL $what"; sed 's/^/     /' "$work/out" | tail -40; failures=$((failures + 1))
+        echo "FAIL $what"; failures=$((failures + 1))
+        # The verdicts (which sipp exited how, its last errors) first, then the last messages seen.
+        grep -E -A6 'exited [0-9]+:$' "$work/out" | grep -v -E '^(last messages:|--)$' | sed 's/^/     /' | head -30
+        echo "     …"; sed 's/^/     /' "$work/out" | tail -30
     fi
 }
 
@@ -159,10 +162,16 @@ message_delivered() {
     return $status
 }
 
+# Under loss both UAs run with -default_behaviors all,-abortunexp: a retransmission that crosses
+# the next step is legitimate there and must not abort the call. Two that sipp's linear scenarios
+# cannot place: the proxy's 407 sent again for the caller's INVITE retransmission (the first 407
+# was late or lost) arriving after the 100 Trying of the authenticated INVITE; and the callee's
+# 200 sent again while the caller is already in its BYE. The calls must still all complete.
 lossy_calls() {
     local status=0
     start_uas bob-lossy uas-answer-lossy.xml bob "$PORT_BOB" -m 10 -lost 10 -default_behaviors all,-abortunexp
-    sipp_uac alice-lossy uac-call.xml alice bob -p "$PORT_ALICE" -m 10 -r 2 -l 4 -lost 10 || { status=1; stop_uas bob-lossy; }
+    sipp_uac alice-lossy uac-call.xml alice bob -p "$PORT_ALICE" -m 10 -r 2 -l 4 -lost 10 \
+        -default_behaviors all,-abortunexp || { status=1; stop_uas bob-lossy; }
     wait_uas bob-lossy || status=1
     return $status
 }
