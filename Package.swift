@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(name: "BillingTests", dependencies: ["Billing"]),
         .testTarget(name: "SIPTransportTests", dependencies: ["SIPTransport", "SIPCore"]),
         .testTarget(name: "ZvonokConfigTests", dependencies: ["ZvonokConfig", "SIPCore"]),
-        .testTarget(name: "ZvonokServerTests", dependencies: ["ZvonokServer", "SIPTransaction", "SIPTransport", "SIPCore"]),
+        .testTarget(name: "ZvonokServerTests", dependencies: ["ZvonokServer", "SIPTransaction", "SIPTransport", "SIPCore", "B2BUA", "Billing", "Storage"]),
         .testTarget(name: "RegistrarTests", dependencies: ["Registrar", "SIPCore"]),
         .testTarget(name: "SIPDialogTests", dependencies: ["SIPDialog", "SIPCore"]),
         .testTarget(name: "B2BUATests", dependencies: ["B2BUA", "SIPDialog", "SIPTransaction", "SIPCore", "Billing", "Numbering"]),

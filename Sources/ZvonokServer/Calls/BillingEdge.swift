@@ -19,7 +19,15 @@ final class BillingEdge: Sendable {
     private var service: BillingService { currentService.withLock { $0 } }
     private let smsCounter: SQLiteSMSCounter
     private let logger: Logger
-    private let reply = Mutex<(@Sendable (_ worker: Int, _ answer: BillingAnswer) -> Void)?>(nil)
+    /// Where answers go, set once by `connect`. The closure lives in a class: a Mutex whose
+    /// value is an optional closure gets one more reabstraction thunk wrapped around the stored
+    /// closure on every `withLock { $0 }` (Swift 6.3), so each answer ran through one more
+    /// thunk than the last until the stack overflowed.
+    private let reply = Mutex<AnswerRoute?>(nil)
+    private final class AnswerRoute: Sendable {
+        let deliver: @Sendable (_ worker: Int, _ answer: BillingAnswer) -> Void
+        init(_ deliver: @escaping @Sendable (_ worker: Int, _ answer: BillingAnswer) -> Void) { self.deliver = deliver }
+    }
     /// Requests started and not yet answered or written (for shutdown and metrics).
     let inFlight = Atomic<Int>(0)
 
@@ -39,7 +47,8 @@ final class BillingEdge: Sendable {
 
     /// Where answers go: the server delivering to worker `worker`'s queue. Set once the server exists.
     func connect(_ deliver: @escaping @Sendable (_ worker: Int, _ answer: BillingAnswer) -> Void) {
-        reply.withLock { $0 = deliver }
+        let route = AnswerRoute(deliver)
+        reply.withLock { $0 = route }
     }
 
     /// Starts `request` for worker `worker`; returns at once.
@@ -48,7 +57,7 @@ final class BillingEdge: Sendable {
         Task {
             defer { self.inFlight.subtract(1, ordering: .relaxed) }
             guard let answer = await self.perform(request) else { return }
-            self.reply.withLock { $0 }?(worker, answer)
+            self.reply.withLock { $0 }?.deliver(worker, answer)
         }
     }
 
