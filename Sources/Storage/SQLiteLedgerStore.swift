@@ -63,7 +63,8 @@ public final class SQLiteLedgerStore: LedgerStore {
             let book = try self.currentBook(account, db, lastSequence: last)
             let decision = try decide(book, db)
             if decision.entries.isEmpty { return (decision.outcome, nil) }
-            return (decision.outcome, try self.append(decision.entries, to: account, expectedLastSequence: last, db))
+            // The book just read is current: this transaction holds the write lock.
+            return (decision.outcome, try self.write(decision.entries, onto: book, db))
         }
         if let book { remember(book) }
         return outcome
@@ -117,7 +118,14 @@ public final class SQLiteLedgerStore: LedgerStore {
         guard stored == expectedLastSequence else {
             throw LedgerStoreError.conflict(account: account, expectedLastSequence: expectedLastSequence, actualLastSequence: stored)
         }
-        var book = try currentBook(account, db, lastSequence: stored)
+        return try write(entries, onto: try currentBook(account, db, lastSequence: stored), db)
+    }
+
+    /// Applies `entries` to `book` (the account's current book, read in this transaction) and
+    /// writes them with the derived rows.
+    private func write(_ entries: [LedgerEntry], onto current: AccountBook, _ db: Database) throws -> AccountBook {
+        var book = current
+        let account = book.account
         do throws(LedgerError) {
             try book.apply(entries)
         } catch {

@@ -205,6 +205,10 @@ private func hexValue(_ c: UInt8) -> UInt8? {
 
 /// `text` as a quoted-string (RFC 3261 §25.1): `"` and `\` escaped.
 func quoted(_ text: String) -> String {
+    // Nonces, realms and opaques hardly ever hold a quote or a backslash: one concatenation then.
+    if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        return "\"" + text + "\""
+    }
     var out = "\""
     for c in text.unicodeScalars {
         if c == "\"" || c == "\\" { out.unicodeScalars.append("\\") }

@@ -39,30 +39,35 @@ extension SIPMessage {
         _ = try to()
         _ = try callID()
         _ = try cseq()
-        _ = try maxForwards()
-        _ = try contacts()
-        _ = try routes()
-        _ = try recordRoutes()
-        _ = try contentType()
-        _ = try accept()
-        _ = try expires()
-        _ = try minExpires()
-        _ = try authorizations()
-        _ = try proxyAuthorizations()
-        _ = try wwwAuthenticates()
-        _ = try proxyAuthenticates()
-        _ = try require()
-        _ = try proxyRequire()
-        _ = try supported()
-        _ = try unsupported()
-        _ = try allow()
-        _ = try sessionExpires()
-        _ = try minSE()
-        _ = try reasons()
-        _ = try pAssertedIdentities()
-        if let date = firstValue(.date) { try SIPDate.validate(date) }
-        if let retry = firstValue(.retryAfter) { try validateRetryAfter(retry) }
-        for warning in values(.warning) { try validateWarning(warning) }
+        // The other headers are parsed only when the message has them: one pass over the fields
+        // finds which (bit n stands for raw value n), instead of a search per known header.
+        var present: UInt64 = 0
+        for f in fields { if let known = f.known { present |= 1 << UInt64(known.rawValue) } }
+        func has(_ header: KnownHeader) -> Bool { present & (1 << UInt64(header.rawValue)) != 0 }
+        if has(.maxForwards) { _ = try maxForwards() }
+        if has(.contact) { _ = try contacts() }
+        if has(.route) { _ = try routes() }
+        if has(.recordRoute) { _ = try recordRoutes() }
+        if has(.contentType) { _ = try contentType() }
+        if has(.accept) { _ = try accept() }
+        if has(.expires) { _ = try expires() }
+        if has(.minExpires) { _ = try minExpires() }
+        if has(.authorization) { _ = try authorizations() }
+        if has(.proxyAuthorization) { _ = try proxyAuthorizations() }
+        if has(.wwwAuthenticate) { _ = try wwwAuthenticates() }
+        if has(.proxyAuthenticate) { _ = try proxyAuthenticates() }
+        if has(.require) { _ = try require() }
+        if has(.proxyRequire) { _ = try proxyRequire() }
+        if has(.supported) { _ = try supported() }
+        if has(.unsupported) { _ = try unsupported() }
+        if has(.allow) { _ = try allow() }
+        if has(.sessionExpires) { _ = try sessionExpires() }
+        if has(.minSE) { _ = try minSE() }
+        if has(.reason) { _ = try reasons() }
+        if has(.pAssertedIdentity) { _ = try pAssertedIdentities() }
+        if has(.date), let date = firstValue(.date) { try SIPDate.validate(date) }
+        if has(.retryAfter), let retry = firstValue(.retryAfter) { try validateRetryAfter(retry) }
+        if has(.warning) { for warning in values(.warning) { try validateWarning(warning) } }
     }
 
     private func checkMandatoryHeaders() -> SIPRejection? {
