@@ -46,8 +46,10 @@ export SERVER_WRAPPER="taskset -c $SERVER_CPU"
 export KAMAILIO_DB=${KAMAILIO_DB:-sqlite}
 for server in $SERVERS; do
     case $server in
-        zvonokd) [ -x "$ZVONOKD" ] && [ -x "$ZVONOKCTL" ] || flock /tmp/zvonok-build.lock swift build -c release --product zvonokd \
-                     && flock /tmp/zvonok-build.lock swift build -c release --product zvonokctl ;;
+        zvonokd) if [ ! -x "$ZVONOKD" ] || [ ! -x "$ZVONOKCTL" ]; then
+                     flock /tmp/zvonok-build.lock swift build -c release --product zvonokd
+                     flock /tmp/zvonok-build.lock swift build -c release --product zvonokctl
+                 fi ;;
         kamailio) command -v kamailio >/dev/null || { echo "proxy-capacity: kamailio is not installed (apt-get install kamailio kamailio-sqlite-modules)" >&2; exit 1; }
                   [ "$KAMAILIO_DB" != sqlite ] || [ -f /usr/lib/x86_64-linux-gnu/kamailio/modules/db_sqlite.so ] \
                       || { echo "proxy-capacity: db_sqlite is missing (apt-get install kamailio-sqlite-modules, or KAMAILIO_DB=text)" >&2; exit 1; } ;;

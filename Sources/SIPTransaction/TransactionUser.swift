@@ -72,4 +72,14 @@ public enum TransactionUserTimer: Hashable, Sendable {
 public protocol TransactionUser<Peer> {
     associatedtype Peer: Sendable & Hashable
     mutating func handle(_ event: TransactionUserEvent<Peer>, at now: Instant) -> [TransactionUserAction<Peer>]
+    /// Answers a new request (never an ACK) at once, as a stateless UAS (§8.2.7), or returns nil
+    /// to have it come through `handle` in a server transaction of its own. The server asks
+    /// before it opens a transaction, so what is answered here costs no transaction state: a
+    /// retransmission of the request is simply answered again.
+    mutating func answerStatelessly(_ request: SIPMessage, from peer: Peer, at now: Instant) -> SIPMessage?
+}
+
+extension TransactionUser {
+    /// Every request goes through a transaction unless the transaction user says otherwise.
+    public mutating func answerStatelessly(_ request: SIPMessage, from peer: Peer, at now: Instant) -> SIPMessage? { nil }
 }

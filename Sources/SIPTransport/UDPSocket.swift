@@ -3,13 +3,12 @@ import Glibc
 #endif
 import Dispatch
 
-/// One non-blocking UDP socket (RFC 3261 §18 over UDP) read by a Dispatch source on a worker's
-/// serial queue. Each worker binds its own socket to the same address with `SO_REUSEPORT`, so the
-/// kernel spreads datagrams across workers; any worker may send on any socket.
+/// One non-blocking UDP socket (RFC 3261 §18 over UDP), read for a worker by a thread of its own
+/// (`DatagramReader`: recvmmsg batches handled on the worker's serial queue). Each worker binds
+/// its own socket to the same address with `SO_REUSEPORT`, so the kernel spreads datagrams
+/// across workers; any worker may send on any socket.
 ///
-/// Reading drains the socket until `EAGAIN` (at most `maxDatagramsPerWakeup`, so one busy peer
-/// cannot starve a worker's timers) into one reused buffer; a datagram longer than
-/// `maxDatagramBytes` is reported as truncated rather than parsed.
+/// A datagram longer than `maxDatagramBytes` is reported as truncated rather than parsed.
 public final class UDPSocket: @unchecked Sendable {
     /// What a read delivers: the datagram bytes (valid only during the call), who sent it, and
     /// whether it was longer than the buffer (then `bytes` holds only its start).
@@ -17,9 +16,8 @@ public final class UDPSocket: @unchecked Sendable {
 
     public let fd: Int32
     public let localAddress: SocketAddress
-    public static let maxDatagramsPerWakeup = 256
-    // Touched only on the reading queue.
-    private var source: DispatchSourceRead?
+    // Set by `startReading`, cleared by `close`, both on the owner's side (hence `@unchecked`).
+    private var reader: DatagramReader?
 
     /// Binds a socket to `address` (port 0 picks a free port; `localAddress` tells which).
     public init(bindingTo address: SocketAddress, reusePort: Bool) throws(SystemError) {
@@ -38,37 +36,13 @@ public final class UDPSocket: @unchecked Sendable {
         self.localAddress = Socket.localAddress(fd) ?? address
     }
 
-    /// Starts delivering datagrams to `handler` on `queue`.
-    public func startReading(on queue: DispatchQueue, maxDatagramBytes: Int, handler: @escaping Handler) {
-        precondition(source == nil, "startReading twice")
-        let fd = self.fd
-        let capacity = maxDatagramBytes + 1
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler {
-            var storage = sockaddr_storage()
-            for _ in 0..<UDPSocket.maxDatagramsPerWakeup {
-                var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                let n = withUnsafeMutablePointer(to: &storage) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        recvfrom(fd, buffer.baseAddress, capacity, Int32(MSG_TRUNC), $0, &length)
-                    }
-                }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return  // EAGAIN: drained; other errors (ICMP unreachable reports) are not ours to act on
-                }
-                guard let from = SocketAddress(storage: storage) else { continue }
-                let truncated = n > maxDatagramBytes
-                handler(UnsafeRawBufferPointer(rebasing: buffer[0..<min(n, maxDatagramBytes)]), from, truncated)
-            }
-        }
-        source.setCancelHandler {
-            buffer.deallocate()
-            Glibc.close(fd)
-        }
-        self.source = source
-        source.resume()
+    /// Starts delivering datagrams to `handler` on `queue`, read by a thread named `threadName`.
+    public func startReading(on queue: DispatchQueue, maxDatagramBytes: Int, threadName: String = "zvonok-udp",
+                             handler: @escaping Handler) {
+        precondition(reader == nil, "startReading twice")
+        let reader = DatagramReader(fd: fd, queue: queue, maxDatagramBytes: maxDatagramBytes, name: threadName, handler: handler)
+        self.reader = reader
+        reader.start()
     }
 
     /// Sends one datagram; returns nil when it left or was dropped for want of buffer space
@@ -90,11 +64,12 @@ public final class UDPSocket: @unchecked Sendable {
         }
     }
 
-    /// Stops reading; the descriptor is closed once the source has let go of it. Call it on the
-    /// reading queue (or before reading started).
+    /// Stops reading: no handler runs after this returns when called on the reading queue; the
+    /// descriptor is closed once the reading thread has let go of it (at once if reading never
+    /// started).
     public func close() {
-        guard let source else { Glibc.close(fd); return }
-        self.source = nil
-        source.cancel()
+        guard let reader else { Glibc.close(fd); return }
+        self.reader = nil
+        reader.stop()
     }
 }

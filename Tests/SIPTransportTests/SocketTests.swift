@@ -53,6 +53,38 @@ import SIPCore
         client.close()
     }
 
+    /// A burst longer than one recvmmsg batch arrives whole, in order, on the reading queue; after
+    /// `close()` on that queue nothing more is delivered, and the port is free again.
+    @Test func aBurstArrivesInOrderOnTheQueueAndCloseReleasesThePort() throws {
+        let queue = DispatchQueue(label: "udp-burst")
+        let key = DispatchSpecificKey<Bool>()
+        queue.setSpecific(key: key, value: true)
+        let server = try UDPSocket(bindingTo: SocketAddress(ip: "127.0.0.1", port: 0)!, reusePort: false)
+        let client = try UDPSocket(bindingTo: SocketAddress(ip: "127.0.0.1", port: 0)!, reusePort: false)
+        let received = Mutex<(texts: [String], offQueue: Int)>(([], 0))
+        server.startReading(on: queue, maxDatagramBytes: 100) { bytes, _, _ in
+            let onQueue = DispatchQueue.getSpecific(key: key) == true
+            received.withLock {
+                $0.texts.append(String(decoding: bytes, as: UTF8.self))
+                if !onQueue { $0.offQueue += 1 }
+            }
+        }
+        let burst = (0..<3 * DatagramReader.batchSize).map { "datagram \($0)" }
+        for text in burst { #expect(client.send(Array(text.utf8), to: server.localAddress) == nil) }
+        #expect(eventually { received.withLock { $0.texts.count } == burst.count })
+        #expect(received.withLock { $0.texts } == burst)
+        #expect(received.withLock { $0.offQueue } == 0)
+
+        queue.sync { server.close() }
+        _ = client.send(Array("after close".utf8), to: server.localAddress)
+        usleep(50_000)
+        #expect(received.withLock { $0.texts.count } == burst.count)
+        // The reading thread closes the descriptor when it leaves: the same port binds again.
+        #expect(eventually { (try? UDPSocket(bindingTo: server.localAddress, reusePort: false))
+            .map { $0.close(); return true } ?? false })
+        client.close()
+    }
+
     @Test func tcpFramesMessagesAnswersPingsAndHonoursCaps() throws {
         let queue = DispatchQueue(label: "tcp-test")
         let listener = try TCPListener(bindingTo: SocketAddress(ip: "127.0.0.1", port: 0)!)

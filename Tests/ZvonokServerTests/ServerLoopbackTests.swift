@@ -49,6 +49,23 @@ struct CountingResponder: TransactionUser {
     }
 }
 
+/// Answers OPTIONS as a stateless UAS (`answerStatelessly`, §8.2.7), counting its answers; every
+/// other request goes through a transaction to the counting responder.
+struct StatelessOptionsResponder: TransactionUser {
+    var inner: CountingResponder
+    let answered: SharedCount
+
+    mutating func answerStatelessly(_ request: SIPMessage, from peer: SIPPeer, at now: Instant) -> SIPMessage? {
+        guard request.method == .options else { return nil }
+        answered.bump()
+        return request.makeResponse(statusCode: 200, reason: "OK", toTag: "stateless")
+    }
+
+    mutating func handle(_ event: TransactionUserEvent<SIPPeer>, at now: Instant) -> [TransactionUserAction<SIPPeer>] {
+        inner.handle(event, at: now)
+    }
+}
+
 /// A real server on loopback, driven over real UDP and TCP sockets.
 @Suite(.serialized) struct ServerLoopbackTests {
     static func request(_ method: String = "OPTIONS", branch: String, callID: String, extra: String = "",
@@ -73,10 +90,12 @@ struct CountingResponder: TransactionUser {
         let client: UDPSocket
         let received = Replies()
         let delivered = SharedCount()
+        /// Requests answered statelessly (a harness with `stateless: true`).
+        let answeredStatelessly = SharedCount()
         let udp: SocketAddress
         let tcp: SocketAddress
 
-        init(workers: Int = 2, tcpIdleTimeout: Duration = .seconds(600)) throws {
+        init(workers: Int = 2, tcpIdleTimeout: Duration = .seconds(600), stateless: Bool = false) throws {
             let options = SIPServer.Options(
                 listen: [ListenAddress(transport: .udp, address: SocketAddress(ip: "127.0.0.1", port: 0)!),
                          ListenAddress(transport: .tcp, address: SocketAddress(ip: "127.0.0.1", port: 0)!)],
@@ -84,8 +103,10 @@ struct CountingResponder: TransactionUser {
                                                              tcpIdleTimeout: tcpIdleTimeout),
                 connectionLimits: .init(maxConnections: 10, maxConnectionsPerIP: 10))
             let delivered = self.delivered
+            let answered = self.answeredStatelessly
             server = SIPServer(options: options, metrics: metrics, logger: Logger(label: "test")) { _, _ in
-                CountingResponder(delivered: delivered)
+                stateless ? StatelessOptionsResponder(inner: CountingResponder(delivered: delivered), answered: answered)
+                          : CountingResponder(delivered: delivered)
             }
             try server.start()
             udp = server.boundListenPoints[0].address
@@ -129,6 +150,31 @@ struct CountingResponder: TransactionUser {
         // The worker counts the retransmission after it has sent the answer: wait (bounded) for it.
         for _ in 0..<400 where h.metrics["retransmission"] == 0 { usleep(5_000) }
         #expect(h.metrics["retransmission"] == 1)
+    }
+
+    @Test func aRequestAnsweredStatelesslyOpensNoTransactionUnlessTheServerIsDraining() throws {
+        let h = try Harness(workers: 1, stateless: true)
+        defer { h.stop() }
+        let options = Self.request(branch: "z9hG4bKs1", callID: "stateless-1")
+        h.send(options)
+        let first = try #require(h.reply(1))
+        #expect(first.statusCode == 200)
+        #expect(try first.to().tag == "stateless")
+        #expect(try first.topVia()?.received == "127.0.0.1")  // the Via was stamped all the same (§18.2.1)
+        h.send(options)  // a retransmission is answered afresh: there is no transaction to absorb it
+        #expect(try #require(h.reply(2)).statusCode == 200)
+        #expect(h.answeredStatelessly.current == 2)
+        #expect(h.delivered.current == 0)
+        #expect(h.server.transactionCount() == 0)
+        // A request the transaction user does not answer statelessly still gets its transaction.
+        h.send(Self.request("INFO", branch: "z9hG4bKs2", callID: "stateless-2"))
+        #expect(try #require(h.reply(3)).statusCode == 405)
+        #expect(h.delivered.current == 1)
+        // Draining, the server answers 503 itself before asking the transaction user.
+        h.server.beginDraining()
+        h.send(Self.request(branch: "z9hG4bKs3", callID: "stateless-3"))
+        #expect(try #require(h.reply(4)).statusCode == 503)
+        #expect(h.answeredStatelessly.current == 2)
     }
 
     @Test func malformedRequestsGetTheirCodes() throws {

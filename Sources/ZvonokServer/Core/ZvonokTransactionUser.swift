@@ -78,11 +78,7 @@ struct ZvonokTransactionUser: TransactionUser, ServiceAnswerTaking {
         }
         switch request.method {
         case .register:
-            // The registrar answers as a stateless UAS (§8.2.7), as Kamailio's does: no transaction
-            // is kept for 64·T1. A retransmitted REGISTER is answered afresh; after a 200 its
-            // nonce count is spent, so it gets 401 stale=true and the client authenticates again.
-            let response = registrar.register(request, from: peer, toTag: tokens.token(), nonceRandom: tokens.nextUInt64())
-            return [.respondStatelessly(response, transaction: transaction)]
+            return [.respondStatelessly(register(request, from: peer), transaction: transaction)]
         case .cancel:
             return proxy.handle(event, at: now)
         case _ where Self.isAddressedToServer(request):
@@ -90,6 +86,17 @@ struct ZvonokTransactionUser: TransactionUser, ServiceAnswerTaking {
         default:
             return proxy.handle(event, at: now)
         }
+    }
+
+    /// The registrar answers REGISTER as a stateless UAS (§8.2.7), as Kamailio's does: the worker
+    /// opens no transaction for it. A retransmitted REGISTER is answered afresh; after a 200 its
+    /// nonce count is spent, so it gets 401 stale=true and the client authenticates again.
+    mutating func answerStatelessly(_ request: SIPMessage, from peer: SIPPeer, at now: Instant) -> SIPMessage? {
+        request.method == .register ? register(request, from: peer) : nil
+    }
+
+    private func register(_ request: SIPMessage, from peer: SIPPeer) -> SIPMessage {
+        registrar.register(request, from: peer, toTag: tokens.token(), nonceRandom: tokens.nextUInt64())
     }
 
     /// A TU timer of the B2BUA (`TransactionUserTimer.call`), which must reach it even when idle.

@@ -27,6 +27,8 @@ final class RegistrarService: @unchecked Sendable {
     /// Set by `startSweeping`, cleared by `stop`, both called by the daemon in order (hence `@unchecked`).
     private var sweepTimer: DispatchSourceTimer?
     private let logger: Logger
+    /// How long a binding change may wait to be written with the ones that follow it.
+    static let flushDelay = DispatchTimeInterval.milliseconds(200)
 
     init(core: RegistrarCore<SIPPeer>, accounts: AccountDirectory, store: (any BindingStore)?, logger: Logger) {
         self.core = Mutex(core)
@@ -136,8 +138,11 @@ final class RegistrarService: @unchecked Sendable {
     var counts: (users: Int, bindings: Int) { core.withLock { ($0.location.userCount, $0.location.bindingCount) } }
 
     /// Queues binding changes for the store. They are written in batches, one database
-    /// transaction per batch: under load a batch holds every change made while the previous one
-    /// was being written, so the database costs one commit per batch, not one per REGISTER.
+    /// transaction per batch, `flushDelay` after the first change of a batch: under load a batch
+    /// holds every REGISTER of that interval, so the database costs a few commits a second, not
+    /// one per REGISTER (Kamailio's usrloc write-back mode, with a shorter timer). A crash loses
+    /// at most that interval's changes, which the devices' next REGISTERs restore; a stop writes
+    /// them first.
     private func persist(_ changes: [BindingChange<SIPPeer>]) {
         guard store != nil, !changes.isEmpty else { return }
         let stored = changes.map { change -> BindingChange<String> in
@@ -155,7 +160,7 @@ final class RegistrarService: @unchecked Sendable {
             pending += stored
             return wasEmpty
         }
-        if startFlush { storeQueue.async { self.flush() } }
+        if startFlush { storeQueue.asyncAfter(deadline: .now() + Self.flushDelay) { self.flush() } }
     }
 
     /// Writes every queued change (on `storeQueue`).

@@ -111,7 +111,8 @@ public final class SIPServer: @unchecked Sendable {
             let own = sockets[worker.index]
             worker.queue.sync { worker.udpSockets = own }
             for (listenerIndex, socket) in own {
-                socket.startReading(on: worker.queue, maxDatagramBytes: maxDatagramBytes) { [unowned worker] bytes, source, truncated in
+                socket.startReading(on: worker.queue, maxDatagramBytes: maxDatagramBytes,
+                                    threadName: "zvonok-udp-\(worker.index)") { [unowned worker] bytes, source, truncated in
                     worker.receiveDatagram(bytes, from: source, truncated: truncated, listenerIndex: listenerIndex)
                 }
             }
