@@ -66,10 +66,10 @@ public final class Worker: @unchecked Sendable {
         self.wheel = TimerWheel(start: MonotonicClock.now())
     }
 
-    /// How often the timer wheel is advanced. SIP's shortest timer is T1 (500 ms), so a timer
-    /// firing up to one tick late changes nothing a peer can tell; each tick wakes two threads
-    /// (Dispatch's timer thread and a worker thread), which at 10 ms cost more than a tenth of
-    /// the CPU of a busy registrar.
+    /// How often the timer wheel is advanced. SIP's timers start at T1 (500 ms unless configured
+    /// otherwise), so a timer firing up to one tick late changes nothing a peer relies on; each
+    /// tick wakes two threads (Dispatch's timer thread and a pool thread), which every 10 ms cost
+    /// more than a tenth of the CPU of a busy registrar.
     static let tickInterval = DispatchTimeInterval.milliseconds(50)
 
     /// Starts the timer tick (`tickInterval`; deadlines are kept to the wheel's 10 ms).
