@@ -61,19 +61,23 @@ sipp_caller() {
         -trace_logs -trace_err "$@")
 }
 
-# A listener on the trunk's port counting what reaches it, while refused calls are tried.
+# A listener on the trunk's port counting what reaches it, while refused calls are tried. It
+# writes its count (0) as soon as it is bound, and the calls wait for that: on a slow machine
+# Python takes more than a second to start, and the refused calls are over by then.
 python3 - "$TRUNK_PORT" "$work/trunk-datagrams" <<'PY' &
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.2", int(sys.argv[1]))); s.settimeout(0.2)
-count, end = 0, time.time() + 20
+count, end = 0, time.time() + 60
+open(sys.argv[2], "w").write(str(count))
 while time.time() < end:
-    try: s.recvfrom(65535); count += 1
-    except socket.timeout: pass
+    try: s.recvfrom(65535)
+    except socket.timeout: continue
+    count += 1
     open(sys.argv[2], "w").write(str(count))
 PY
 listener=$!
-sleep 0.5; kill -0 "$listener" || echo "b2bua-sipp: the trunk port listener did not start" >&2
-sleep 0.5
+for _ in $(seq 200); do [ -s "$work/trunk-datagrams" ] && break; sleep 0.1; done
+[ -s "$work/trunk-datagrams" ] || echo "b2bua-sipp: the trunk port listener did not start" >&2
 check "no money: 402 with a reason" bash -c "$(declare -f sipp_caller); SCENARIOS=$SCENARIOS work=$work SIP_PORT=$SIP_PORT DOMAIN=$DOMAIN CALLER_PORT=$CALLER_PORT
     sipp_caller uac-paid-refused.xml +74822123456 >/dev/null 2>&1; cat $work/uac-paid-refused_*_logs.log; grep -q '^final: 402 ' $work/uac-paid-refused_*_logs.log"
 rm -f "$work"/uac-paid-refused_*_logs.log
