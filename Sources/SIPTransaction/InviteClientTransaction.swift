@@ -31,8 +31,10 @@ public struct InviteClientTransaction: Sendable {
     public enum State: Sendable, Hashable { case calling, proceeding, completed, accepted, terminated }
 
     public private(set) var state: State = .calling
-    /// The INVITE this transaction sends.
-    public let request: SIPMessage
+    /// The INVITE this transaction sends, until a 2xx makes it Accepted: from there on nothing is
+    /// sent (the TU acknowledges 2xx itself, §13.2.2.4) and nothing can be cancelled (§9.1), so it
+    /// is let go, and a call in progress keeps no copy of its INVITE here for the 64·T1 of Accepted.
+    public private(set) var request: SIPMessage?
     public let reliableTransport: Bool
     public let timers: TransactionTimerSettings
     /// When the first event came (for the driver's metrics and logs; no rule of §17 reads the time:
@@ -67,12 +69,12 @@ public struct InviteClientTransaction: Sendable {
 
         case (.calling, .start):
             started = true
-            actions.append(.send(request))
+            if let request { actions.append(.send(request)) }
             if !reliableTransport { armed.start(.a, after: timerAInterval, into: &actions) }
             armed.start(.b, after: timers.timerB, into: &actions)
 
         case (.calling, .timerFired(.a)):
-            guard armed.fire(.a) else { break }
+            guard armed.fire(.a), let request else { break }
             actions.append(.send(request))
             timerAInterval = timerAInterval * 2
             armed.start(.a, after: timerAInterval, into: &actions)
@@ -119,11 +121,13 @@ public struct InviteClientTransaction: Sendable {
         case 200...299:
             actions.append(.deliver(response))
             state = .accepted
+            request = nil
             armed.start(.m, after: timers.timerM, into: &actions)
         default:
-            let ack = request.makeAck(for: response)
-            self.ack = ack
-            actions.append(.send(ack))
+            if let ack = request?.makeAck(for: response) {  // the INVITE is kept until a 2xx
+                self.ack = ack
+                actions.append(.send(ack))
+            }
             actions.append(.deliver(response))
             state = .completed
             let timerD = timers.timerD(reliableTransport: reliableTransport)

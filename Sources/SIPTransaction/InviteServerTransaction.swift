@@ -11,7 +11,7 @@ import SIPCore
 /// | proceeding | 100-Trying timer         | send 100 Trying (§8.2.6, To without tag, Timestamp copied)| proceeding |
 /// | proceeding | INVITE retransmission    | send the latest provisional again, if any                 | proceeding |
 /// | proceeding | 1xx from TU              | cancel 100-Trying; send                                   | proceeding |
-/// | proceeding | 2xx from TU              | cancel 100-Trying; send; L = 64·T1                        | accepted   |
+/// | proceeding | 2xx from TU              | cancel 100-Trying; send; L = 64·T1; let the INVITE go     | accepted   |
 /// | proceeding | 300-699 from TU          | cancel 100-Trying; send; G = T1 (unreliable); H = 64·T1   | completed  |
 /// | proceeding | transport error          | cancel timers; transportFailed                            | terminated |
 /// | completed  | INVITE retransmission    | send the final response again                             | completed  |
@@ -38,16 +38,21 @@ public struct InviteServerTransaction: Sendable {
     public enum State: Sendable, Hashable { case proceeding, completed, confirmed, accepted, terminated }
 
     public private(set) var state: State = .proceeding
-    /// The INVITE that created this transaction.
-    public let request: SIPMessage
+    /// The INVITE that created this transaction, until a 2xx makes it Accepted. From there on
+    /// nothing reads it (RFC 6026 §7.1: retransmissions are matched by the table's key and
+    /// absorbed, the TU resends its own 2xx), so it is let go with the responses: a call in
+    /// progress keeps no copy of its INVITE here for the 64·T1 of Accepted.
+    public private(set) var request: SIPMessage?
     public let reliableTransport: Bool
     public let timers: TransactionTimerSettings
     /// When the first event came (for the driver's metrics and logs; no rule of §17 reads the time:
     /// every timer is a duration the driver arms).
     public private(set) var startedAt: Instant?
-    /// The latest provisional response sent (by the TU, or the transaction's own 100 Trying).
+    /// The latest provisional response sent (by the TU, or the transaction's own 100 Trying), resent
+    /// for a retransmitted INVITE while Proceeding.
     public private(set) var lastProvisional: SIPMessage?
-    /// The final response sent, once there is one.
+    /// The non-2xx final response sent, resent while Completed. A 2xx is not kept: the TU
+    /// retransmits it (§13.3.1.4).
     public private(set) var finalResponse: SIPMessage?
 
     private var delivered = false
@@ -97,8 +102,9 @@ public struct InviteServerTransaction: Sendable {
             case 100...199:
                 lastProvisional = response
             case 200...299:
-                finalResponse = response
                 state = .accepted
+                request = nil
+                lastProvisional = nil
                 armed.start(.l, after: timers.timerL, into: &actions)
             default:
                 finalResponse = response
@@ -163,6 +169,7 @@ public struct InviteServerTransaction: Sendable {
 
     /// §17.2.1: the transaction's own 100 Trying, built per §8.2.6 (no To tag; Timestamp copied, §8.2.6.1).
     private mutating func sendTrying(into actions: inout [TransactionAction]) {
+        guard let request else { return }  // only Proceeding sends it, and there the INVITE is kept
         let timestamp = request.firstValue(.timestamp).map { [(KnownHeader.timestamp, $0.string)] } ?? []
         let trying = request.makeResponse(statusCode: 100, reason: "Trying", headers: timestamp)
         lastProvisional = trying

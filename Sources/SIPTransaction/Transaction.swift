@@ -7,7 +7,8 @@ enum Transaction: Sendable {
     case inviteServer(InviteServerTransaction)
     case nonInviteServer(NonInviteServerTransaction)
 
-    var request: SIPMessage {
+    /// The request that created the transaction; nil once an INVITE transaction is Accepted.
+    var request: SIPMessage? {
         switch self {
         case .inviteClient(let t): t.request
         case .nonInviteClient(let t): t.request

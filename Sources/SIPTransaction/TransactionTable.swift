@@ -63,7 +63,8 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
 
     public func contains(_ transaction: TransactionID) -> Bool { entries.contains(transaction) }
 
-    /// The request that created a live transaction (a proxy builds its CANCEL from it, §9.1).
+    /// The request that created a live transaction (a proxy builds its CANCEL from it, §9.1); nil
+    /// once an INVITE transaction is Accepted (after a 2xx there is nothing left to cancel).
     public func request(of transaction: TransactionID) -> SIPMessage? { entries[transaction]?.transaction.request }
 
     /// The peer a live transaction talks to.

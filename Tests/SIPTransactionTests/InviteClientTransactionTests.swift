@@ -68,8 +68,10 @@ import Testing
     @Test func twoHundredInCallingEntersAcceptedUntilTimerM() {
         var driver = started()
         let ok = Messages.response(200, to: Self.invite)
+        #expect(driver.machine.request == Self.invite)
         #expect(summary(driver.handle(.response(ok))) == ["cancel A", "cancel B", "deliver 200", "start M 32000ms"])
         #expect(driver.machine.state == .accepted)
+        #expect(driver.machine.request == nil)  // nothing left to send or cancel (§9.1, §13.2.2.4)
         let firings = driver.runUntilIdle()
         #expect(firings.map(\.timer) == [.m] && seconds(firings[0].at) == 32)
         #expect(summary(firings[0].actions) == ["terminated"])

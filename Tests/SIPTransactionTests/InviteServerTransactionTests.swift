@@ -130,8 +130,13 @@ import Testing
     @Test func twoHundredEntersAcceptedUntilTimerL() {
         var driver = received()
         let ok = Messages.response(200, to: Self.invite)
+        #expect(driver.machine.request == Self.invite)
         #expect(summary(driver.handle(.respond(ok))) == ["cancel 100-Trying", "send 200", "start L 32000ms"])
         #expect(driver.machine.state == .accepted)
+        // Accepted keeps neither the INVITE nor a response: the TU resends its 2xx (§13.3.1.4).
+        #expect(driver.machine.request == nil)
+        #expect(driver.machine.lastProvisional == nil)
+        #expect(driver.machine.finalResponse == nil)
         let firings = driver.runUntilIdle()
         #expect(firings.map(\.timer) == [.l] && seconds(firings[0].at) == 32)
         #expect(summary(firings[0].actions) == ["terminated"])

@@ -107,6 +107,8 @@ import Testing
         #expect(table.respond(ok, transaction: id, at: t0) == [.send(ok, to: Self.alice, transaction: id)])
         #expect(table.receiveRequest(invite, from: Self.alice, reliableTransport: false, at: t0).isEmpty)
         #expect(table.respond(Messages.response(486, to: invite), transaction: id, at: t0).isEmpty)
+        // Accepted matches by key alone: the transaction no longer holds its INVITE.
+        #expect(table.contains(id) && table.request(of: id) == nil && table.peer(of: id) == Self.alice)
     }
 
     @Test func matchingUsesBranchSentByAndMethod() throws {

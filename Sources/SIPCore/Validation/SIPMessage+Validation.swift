@@ -16,12 +16,13 @@ extension SIPMessage {
         if !isVersion2 {
             return SIPRejection(statusCode: 505, reason: "SIP version \(version.string) not supported", kind: .semantic)
         }
+        let bits = knownHeaderBits()
         do {
-            try validateSyntax()
+            try validateSyntax(present: bits.present)
         } catch {
             return SIPRejection(error)
         }
-        if let rejection = checkMandatoryHeaders() { return rejection }
+        if let rejection = checkMandatoryHeaders(present: bits.present, duplicated: bits.duplicated) { return rejection }
         guard isRequest else { return nil }
         do {
             return try checkRequest(policy)
@@ -32,6 +33,25 @@ extension SIPMessage {
 
     /// Parses every known header of the message (and the Request-URI) and throws the first error.
     public func validateSyntax() throws(SIPParseError) {
+        try validateSyntax(present: knownHeaderBits().present)
+    }
+
+    /// Which known headers the message has, and which single-valued ones it has more than once, in
+    /// one pass over the fields: bit n stands for the header whose raw value is n.
+    private func knownHeaderBits() -> (present: UInt64, duplicated: UInt64) {
+        var present: UInt64 = 0
+        var duplicated: UInt64 = 0
+        for f in fields {
+            guard let known = f.known else { continue }
+            let bit: UInt64 = 1 << UInt64(known.rawValue)
+            if present & bit != 0 && known.isSingleValued { duplicated |= bit }
+            present |= bit
+        }
+        return (present, duplicated)
+    }
+
+    /// `validateSyntax` with the known headers present already found (`knownHeaderBits`).
+    private func validateSyntax(present: UInt64) throws(SIPParseError) {
         if let text = requestURIText { _ = try URI(parsing: text, context: .requestURI, in: "Request-URI") }
         let vias = try vias()
         for via in vias { try via.validateParameters() }
@@ -39,10 +59,7 @@ extension SIPMessage {
         _ = try to()
         _ = try callID()
         _ = try cseq()
-        // The other headers are parsed only when the message has them: one pass over the fields
-        // finds which (bit n stands for raw value n), instead of a search per known header.
-        var present: UInt64 = 0
-        for f in fields { if let known = f.known { present |= 1 << UInt64(known.rawValue) } }
+        // The other headers are parsed only when the message has them.
         func has(_ header: KnownHeader) -> Bool { present & (1 << UInt64(header.rawValue)) != 0 }
         if has(.maxForwards) { _ = try maxForwards() }
         if has(.contact) { _ = try contacts() }
@@ -70,22 +87,13 @@ extension SIPMessage {
         if has(.warning) { for warning in values(.warning) { try validateWarning(warning) } }
     }
 
-    private func checkMandatoryHeaders() -> SIPRejection? {
+    private func checkMandatoryHeaders(present: UInt64, duplicated: UInt64) -> SIPRejection? {
         let mandatory: [KnownHeader] = [.to, .from, .callID, .cseq, .via]
-        let missing = mandatory.filter { !contains($0) }
+        let missing = mandatory.filter { present & (1 << UInt64($0.rawValue)) == 0 }
         if !missing.isEmpty {
             let names = missing.map { $0.canonicalName.description }.joined(separator: ", ")
             return SIPRejection(statusCode: 400, reason: "missing \(names) header" + (missing.count > 1 ? "s" : ""),
                                 kind: .semantic)
-        }
-        // One pass over the fields (not one per known header): bit n stands for raw value n.
-        var seen: UInt64 = 0
-        var duplicated: UInt64 = 0
-        for f in fields {
-            guard let known = f.known, known.isSingleValued else { continue }
-            let bit: UInt64 = 1 << UInt64(known.rawValue)
-            if seen & bit != 0 { duplicated |= bit }
-            seen |= bit
         }
         guard duplicated != 0, let header = KnownHeader(rawValue: UInt8(duplicated.trailingZeroBitCount)) else { return nil }
         return SIPRejection(statusCode: 400, reason: "duplicate \(header.canonicalName) header", kind: .semantic)
