@@ -18,8 +18,9 @@ typedef struct zv_datagram_slot {
 #define ZV_MAX_DATAGRAM_BATCH 64
 
 /// Receives up to `count` (at most ZV_MAX_DATAGRAM_BATCH) datagrams with one recvmmsg(2) call
-/// (MSG_WAITFORONE): blocks for the first as the socket's SO_RCVTIMEO allows, then takes what is
-/// already queued without waiting for more. Returns how many slots it filled, or -1 with errno.
+/// (MSG_WAITFORONE): takes what is already queued without waiting for more. On a non-blocking
+/// socket with nothing queued it returns -1 with EAGAIN (the caller then waits in poll(2)).
+/// Returns how many slots it filled, or -1 with errno.
 int zv_receive_datagrams(int fd, zv_datagram_slot *slots, unsigned count);
 
 /// Names the calling thread (pthread_setname_np; at most 15 bytes are kept), for top -H and perf.
