@@ -894,8 +894,18 @@ struct PaidCall<Peer: Sendable & Hashable>: Sendable {
     where E.Peer == Peer {
         guard let reservation, !settled else { return [] }
         settled = true
-        return [.billing(.settle(key, reservation: reservation, answeredAt: answeredAtBilling, endedAt: env.billingTime(at: now),
+        return [.billing(.settle(key, reservation: reservation, answeredAt: answeredAtBilling, endedAt: billedEnd(env, now: now),
                                  reason: reason))]
+    }
+
+    /// The end of the call as billing sees it. For an answered call: the answer's wall-clock
+    /// second plus the talk measured on the monotonic clock, rounded up to whole seconds (a
+    /// started second counts). Subtracting two separately truncated wall-clock readings instead
+    /// would be off by up to a second either way (a call of 30.04 s could read as 31 s, one of 30.9 s as 30 s),
+    /// and a wall clock stepped by NTP mid-call would bill the step.
+    private func billedEnd<E: B2BUAEnvironment>(_ env: E, now: Instant) -> BillingTime where E.Peer == Peer {
+        guard let answeredAt, let answeredAtBilling else { return env.billingTime(at: now) }
+        return answeredAtBilling.adding(seconds: Self.startedSeconds(now - answeredAt))
     }
 
     // MARK: Helpers
@@ -926,6 +936,12 @@ struct PaidCall<Peer: Sendable & Hashable>: Sendable {
 
     /// Whole seconds of a duration (rounded down).
     static func seconds(_ duration: Duration) -> Int64 { duration.components.seconds }
+
+    /// Whole seconds of a duration, any started second counted (rounded up; zero stays zero).
+    static func startedSeconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds + (attoseconds > 0 ? 1 : 0)
+    }
 }
 
 extension PaidCall.Purpose {

@@ -18,6 +18,26 @@ enum T {
         return h.tu(.response(call.trunkInvite.answer(200, "OK", body: CallHarness.answerSDP), transaction: call.trunk))
     }
 
+    @Test func talkIsTimedOnTheMonotonicClockWithAStartedSecondCounted() throws {
+        var h = CallHarness()
+        let call = h.startCall(to: "sip:+12125550100@zvonok.example")
+        // Answered 0.1 s into a wall-clock second, hung up 30.5 s later (30.6 s into the call):
+        // two truncated wall-clock readings would say 30 s; the talk is 30.5 s, so 31 billed seconds.
+        h.advance(.milliseconds(100))
+        let answered = answer(&h, call)
+        let toTag = try #require(try answered.responses.first?.0.to()?.tag?.string)
+        h.advance(.milliseconds(30_500))
+        let bye = h.inDialog(.bye, cseq: 11, toTag: toTag, branch: "bye1")
+        let hangUp = h.tu(.request(bye, from: h.caller, transaction: TransactionID(serverRequest: bye)!, cancels: nil))
+        guard case .settle(_, _, let answeredAt?, let endedAt, _) = try #require(hangUp.settles.first) else {
+            Issue.record("not an answered settle"); return
+        }
+        #expect(endedAt.seconds(since: answeredAt) == 31)
+        let settlement = h.settle(hangUp.settles[0])
+        #expect(settlement.record.durationSeconds == 31 && settlement.record.billedSeconds == 31)
+        #expect(settlement.chargedMinor == 104, "31 s at 2.00/min per second is 1.0333, rounded up to 1.04")
+    }
+
     @Test func aPaidCallFromInviteToByeIsSettledOnce() throws {
         var h = CallHarness()
         let call = h.startCall()
@@ -63,7 +83,7 @@ enum T {
         #expect(h.core.route(ack, from: h.caller) == .claimed)
         #expect(h.tu(.strayAck(ack, from: h.caller)).cancelledTimers == [T.retransmitToCaller])
 
-        // 61 s later the caller hangs up.
+        // 61 s later (61.1 s after the answer) the caller hangs up.
         h.advance(.seconds(61))
         let bye = h.inDialog(.bye, cseq: 11, toTag: toTag, branch: "bye1")
         let hangUp = h.tu(.request(bye, from: h.caller, transaction: TransactionID(serverRequest: bye)!, cancels: nil))
@@ -71,8 +91,8 @@ enum T {
         #expect(hangUp.sent.count == 1 && hangUp.sent[0].0.method == .bye && hangUp.sent[0].1 == "udp:203.0.113.1:5060")
         #expect(hangUp.settles.count == 1)
         let settlement = h.settle(hangUp.settles[0])
-        #expect(settlement.record.durationSeconds == 61)
-        #expect(settlement.chargedMinor == 200, "61 s at 1.00/min 60/60 is two minutes")
+        #expect(settlement.record.durationSeconds == 62, "61.1 s since the answer: a started second counts")
+        #expect(settlement.chargedMinor == 200, "62 s at 1.00/min 60/60 is two minutes")
         #expect(settlement.record.endReason == .callerHungUp)
 
         // The trunk's 200 to our BYE, the linger, and the call is gone.
