@@ -46,14 +46,14 @@ enum LoopHash {
 
     /// Whether one of our Vias carries this request's hash (a loop).
     static func isLoop(_ request: SIPMessage, hash: String, isOwnVia: (Via) -> Bool) -> Bool {
-        let marker = prefix + hash + "."
+        let marker = ByteString(prefix + hash + ".")
         // Cheap first: no Via value mentions the hash in the common case.
-        guard request.values(.via).contains(where: { $0.string.contains(marker) }), let vias = try? request.vias() else {
+        guard request.values(.via).contains(where: { $0.contains(marker) }), let vias = try? request.vias() else {
             return false
         }
         return vias.contains { via in
             guard isOwnVia(via), let branch = via.branch else { return false }
-            return branch.string.hasPrefix(marker)
+            return branch.hasPrefix(marker)
         }
     }
 }

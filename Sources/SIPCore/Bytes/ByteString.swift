@@ -51,6 +51,26 @@ public struct ByteString: Sendable, Hashable, CustomStringConvertible, CustomDeb
         return value
     }
 
+    /// Whether `needle` occurs in these bytes, compared byte for byte (an empty needle always does).
+    /// A plain scan: `String.contains` on the decoded text costs a conversion and a generic search.
+    public func contains(_ needle: ByteString) -> Bool {
+        let length = needle.bytes.count
+        guard length > 0 else { return true }
+        guard bytes.count >= length else { return false }
+        return bytes.withUnsafeBufferPointer { haystack in
+            needle.bytes.withUnsafeBufferPointer { pattern in
+                let first = pattern[0]
+                for start in 0...(haystack.count - length) where haystack[start] == first {
+                    if memcmp(haystack.baseAddress! + start, pattern.baseAddress!, length) == 0 { return true }
+                }
+                return false
+            }
+        }
+    }
+
+    /// Whether these bytes start with `prefix`, compared byte for byte.
+    public func hasPrefix(_ prefix: ByteString) -> Bool { bytes.starts(with: prefix.bytes) }
+
     public static func == (lhs: ByteString, rhs: String) -> Bool { lhs.bytes.elementsEqual(rhs.utf8) }
 
     public static func == (lhs: ByteString, rhs: ByteString) -> Bool {
