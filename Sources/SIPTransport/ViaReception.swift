@@ -11,8 +11,16 @@ public enum ViaReception {
     public static func stamp(_ request: inout SIPMessage, source: SocketAddress) -> Bool {
         guard let via = try? request.topVia() else { return false }
         let wantsRport = via.rport != nil
-        let sentByMatches = SocketAddress(ip: via.host.string, port: 0).map { $0.withPort(0) == source.withPort(0) } ?? false
-        guard wantsRport || !sentByMatches else { return true }
+        var sourceIP: [UInt8] = []
+        sourceIP.reserveCapacity(15)
+        source.appendIPText(to: &sourceIP)
+        if !wantsRport {
+            // The common case compares the text; another spelling of the same address (IPv6) is parsed.
+            let host = via.host.bytes
+            let sentByMatches = host.elementsEqual(sourceIP)
+                || (SocketAddress(ip: via.host.string, port: 0).map { $0.withPort(0) == source.withPort(0) } ?? false)
+            if sentByMatches { return true }
+        }
 
         let text = via.text.bytes
         let parameters = via.parameters
@@ -27,10 +35,13 @@ public enum ViaReception {
                 value.append(contentsOf: v.bytes)
             }
         }
-        value.append(contentsOf: ";received=\(source.ipText)".utf8)
-        if wantsRport { value.append(contentsOf: ";rport=\(source.port)".utf8) }
-        request.removeFirstValue(.via)
-        request.addHeader(.via, String(decoding: value, as: UTF8.self), at: .first)
+        value.append(contentsOf: ";received=".utf8)
+        value.append(contentsOf: sourceIP)
+        if wantsRport {
+            value.append(contentsOf: ";rport=".utf8)
+            appendDecimal(UInt(source.port), to: &value)
+        }
+        request.replaceFirstValue(.via, with: value)
         return true
     }
 }

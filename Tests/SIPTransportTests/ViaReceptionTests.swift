@@ -64,6 +64,40 @@ import SIPCore
         #expect(ResponseRouting.destination(of: m) == SocketAddress(ip: "::1", port: 5999))
     }
 
+    @Test func theStampedViaStaysWhereItWasAndKeepsTheOthers() throws {
+        var m = try request(via: "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKh;rport")
+        ViaReception.stamp(&m, source: SocketAddress(ip: "192.0.2.1", port: 40000)!)
+        let lines = String(decoding: m.serialized(), as: UTF8.self).split(separator: "\r\n")
+        #expect(lines[1] == "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKh;received=192.0.2.1;rport=40000")
+        #expect(lines[2] == "Via: SIP/2.0/UDP proxy.example;branch=z9hG4bKproxy")
+        #expect(lines[3] == "Max-Forwards: 70")
+    }
+
+    @Test func aTopViaSharingItsLineWithAnotherIsStampedAndTheOtherKept() throws {
+        var m = try request(via: "SIP/2.0/UDP client.example;branch=z9hG4bKi, SIP/2.0/TCP relay.example;branch=z9hG4bKj")
+        ViaReception.stamp(&m, source: SocketAddress(ip: "198.51.100.7", port: 5060)!)
+        let vias = try m.vias()
+        #expect(vias.map(\.branch) == ["z9hG4bKi", "z9hG4bKj", "z9hG4bKproxy"])
+        #expect(vias[0].received == "198.51.100.7")
+        #expect(vias[1].received == nil && vias[1].transport == "TCP")
+    }
+
+    @Test func anIPv6SentBySpelledAnotherWayStillMatchesTheSource() throws {
+        var m = try request(via: "SIP/2.0/UDP [2001:DB8:0::1]:5060;branch=z9hG4bKk")
+        let before = m.serialized()
+        ViaReception.stamp(&m, source: SocketAddress(ip: "2001:db8::1", port: 5060)!)
+        #expect(m.serialized() == before, "the same address: nothing to add")
+    }
+
+    @Test(arguments: ["0.0.0.0", "255.255.255.255", "10.0.0.1", "192.0.2.100", "127.0.0.1", "::1", "2001:db8::7:1"])
+    func ipTextIsAppendedAsInetNtopWritesIt(ip: String) throws {
+        let address = try #require(SocketAddress(ip: ip, port: 1))
+        var out: [UInt8] = Array("x=".utf8)
+        address.appendIPText(to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "x=" + address.ipText)
+        #expect(address.ipText == ip)
+    }
+
     @Test func responsesGoToTheDefaultPortWithoutOne() throws {
         let m = try request(via: "SIP/2.0/UDP 192.0.2.44;branch=z9hG4bKf")
         #expect(ResponseRouting.destination(of: m) == SocketAddress(ip: "192.0.2.44", port: 5060))

@@ -70,6 +70,21 @@ extension SIPMessage {
         fields[index] = appendLine(name: name.string, known: header, valueBytes: Array(rest))
     }
 
+    /// Replaces the first value of a list header by `valueBytes` (§18.2.1: a server stamping the
+    /// top Via). When that line holds only this value the line is replaced where it stands;
+    /// otherwise the value is taken off its line and the new one goes first. Does nothing when
+    /// the header is absent.
+    public mutating func replaceFirstValue(_ header: KnownHeader, with valueBytes: [UInt8]) {
+        guard let index = fields.firstIndex(where: { $0.known == header }) else { return }
+        guard topLevelCommaOffset(value(of: fields[index])) != nil else {
+            fields[index] = appendLine(name: header.canonicalName.description, known: header, valueBytes: valueBytes)
+            return
+        }
+        removeFirstValue(header)
+        let field = appendLine(name: header.canonicalName.description, known: header, valueBytes: valueBytes)
+        fields.insert(field, at: index)
+    }
+
     /// Sets Max-Forwards (0-255).
     public mutating func setMaxForwards(_ hops: Int) {
         precondition((0...255).contains(hops), "Max-Forwards out of range")
