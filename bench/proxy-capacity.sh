@@ -18,6 +18,8 @@
 #
 #   bench/proxy-capacity.sh                      both servers (SERVERS="kamailio zvonokd")
 #   SERVERS=kamailio bench/proxy-capacity.sh     only the reference
+#   ROUNDS=3 bench/proxy-capacity.sh             the servers in turn, three times: on a machine
+#                                                whose speed drifts, the median of the rounds' ratios
 #   USERS=20000 STEP_SECONDS=10 HELD_CALLS=2000 KAMAILIO_CHILDREN=1 ZVONOKD_WORKERS=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,7 @@ SERVERS=${SERVERS:-kamailio zvonokd}
 USERS=${USERS:-20000}
 STEP_SECONDS=${STEP_SECONDS:-10}
 MAX_STEPS=${MAX_STEPS:-8}
+ROUNDS=${ROUNDS:-1}
 REG_RATE0=${REG_RATE0:-500}
 CALL_RATE0=${CALL_RATE0:-100}
 HELD_CALLS=${HELD_CALLS:-2000}
@@ -100,62 +103,87 @@ stop_callee() {
 }
 
 declare -A RESULT
-for server in $SERVERS; do
-    export SERVER=$server
-    rm -rf "$work/dbtext" "$work/zvonok.sqlite"* "$work/kamailio.sqlite"
-    create_accounts "$work/accounts.csv"
-    echo "== $server (pinned to CPU $SERVER_CPU; sipp on CPU $SIPP_CPU), $USERS users"
-    start_server "$work/$server.log"
-    sleep 1
-    pss_start=$(pss_kb)
-    # Every user once, at a modest rate: the memory a registered user costs.
-    read -r ok failed seconds cpu _ < <(run_sipp "$server-register-all" register.xml "$work/users.csv" 1000 "$USERS" -auth_uri "$DOMAIN")
-    sleep 1
-    pss_registered=$(pss_kb)
-    echo "  registered $ok of $USERS users ($failed failed): PSS $pss_start kB -> $pss_registered kB"
-    RESULT[$server,user_bytes]=n/a
-    [ "$ok" -eq 0 ] || RESULT[$server,user_bytes]=$(( (pss_registered - pss_start) * 1024 / ok ))
-    start_callee
-    # HELD_CALLS calls up at once (each held 30 s): the memory a call in progress costs.
-    pss_before_calls=$(pss_kb)
-    held_rate=$(( HELD_CALLS / 10 > 0 ? HELD_CALLS / 10 : 1 ))
-    (SIPP_LIMIT=$((HELD_CALLS + 100)) run_sipp "$server-held" uac-call.xml "$work/users.csv" "$held_rate" "$HELD_CALLS" -s callee -auth_uri "callee@$DOMAIN" -d 30000 >"$work/held.result") &
-    held=$!
-    sleep 15  # all HELD_CALLS set up (10 s at HELD_CALLS/10 per second), none ended yet
-    pss_calls=$(pss_kb)
-    wait "$held" || true
-    read -r ok failed seconds cpu _ <"$work/held.result"
-    echo "  $HELD_CALLS calls held up at once ($ok completed, $failed failed): PSS $pss_before_calls kB -> $pss_calls kB"
-    RESULT[$server,call_bytes]=n/a
-    [ "$failed" -ne 0 ] || [ "$ok" -eq 0 ] || RESULT[$server,call_bytes]=$(( (pss_calls - pss_before_calls) * 1024 / HELD_CALLS ))
-    # Then the capacity: the rate stepped up.
-    step_up REGISTER register.xml "$work/users.csv" "$REG_RATE0" -auth_uri "$DOMAIN"
-    RESULT[$server,reg]=$BEST_RATE RESULT[$server,regcpu]=$BEST_PER_CPU
+for round in $(seq 1 "$ROUNDS"); do
+    [ "$ROUNDS" -eq 1 ] || echo "== round $round of $ROUNDS"
+    for server in $SERVERS; do
+        export SERVER=$server
+        r="$server,$round"
+        rm -rf "$work/dbtext" "$work/zvonok.sqlite"* "$work/kamailio.sqlite"
+        create_accounts "$work/accounts.csv"
+        echo "== $server (pinned to CPU $SERVER_CPU; sipp on CPU $SIPP_CPU), $USERS users"
+        start_server "$work/$server.log"
+        sleep 1
+        pss_start=$(pss_kb)
+        # Every user once, at a modest rate: the memory a registered user costs.
+        read -r ok failed seconds cpu _ < <(run_sipp "$server-register-all" register.xml "$work/users.csv" 1000 "$USERS" -auth_uri "$DOMAIN")
+        sleep 1
+        pss_registered=$(pss_kb)
+        echo "  registered $ok of $USERS users ($failed failed): PSS $pss_start kB -> $pss_registered kB"
+        RESULT[$r,user_bytes]=n/a
+        [ "$ok" -eq 0 ] || RESULT[$r,user_bytes]=$(( (pss_registered - pss_start) * 1024 / ok ))
+        start_callee
+        # HELD_CALLS calls up at once (each held 30 s): the memory a call in progress costs.
+        pss_before_calls=$(pss_kb)
+        held_rate=$(( HELD_CALLS / 10 > 0 ? HELD_CALLS / 10 : 1 ))
+        (SIPP_LIMIT=$((HELD_CALLS + 100)) run_sipp "$server-held" uac-call.xml "$work/users.csv" "$held_rate" "$HELD_CALLS" -s callee -auth_uri "callee@$DOMAIN" -d 30000 >"$work/held.result") &
+        held=$!
+        sleep 15  # all HELD_CALLS set up (10 s at HELD_CALLS/10 per second), none ended yet
+        pss_calls=$(pss_kb)
+        wait "$held" || true
+        read -r ok failed seconds cpu _ <"$work/held.result"
+        echo "  $HELD_CALLS calls held up at once ($ok completed, $failed failed): PSS $pss_before_calls kB -> $pss_calls kB"
+        RESULT[$r,call_bytes]=n/a
+        [ "$failed" -ne 0 ] || [ "$ok" -eq 0 ] || RESULT[$r,call_bytes]=$(( (pss_calls - pss_before_calls) * 1024 / HELD_CALLS ))
+        # Then the capacity: the rate stepped up.
+        step_up REGISTER register.xml "$work/users.csv" "$REG_RATE0" -auth_uri "$DOMAIN"
+        RESULT[$r,reg]=$BEST_RATE RESULT[$r,regcpu]=$BEST_PER_CPU
 
-    # A fresh server for the calls, so that the REGISTER overload does not weigh on them.
-    stop_callee
-    stop_server
-    start_server "$work/$server.log"
-    start_callee
-    step_up calls uac-call.xml "$work/users.csv" "$CALL_RATE0" -s callee -auth_uri "callee@$DOMAIN" -d 0
-    RESULT[$server,calls]=$BEST_RATE RESULT[$server,callcpu]=$BEST_PER_CPU
-    stop_callee
-    stop_server
+        # A fresh server for the calls, so that the REGISTER overload does not weigh on them.
+        stop_callee
+        stop_server
+        start_server "$work/$server.log"
+        start_callee
+        step_up calls uac-call.xml "$work/users.csv" "$CALL_RATE0" -s callee -auth_uri "callee@$DOMAIN" -d 0
+        RESULT[$r,calls]=$BEST_RATE RESULT[$r,callcpu]=$BEST_PER_CPU
+        stop_callee
+        stop_server
+    done
 done
 
 echo
-printf '%-9s %16s %20s %9s %16s %14s %14s\n' server "registrations/s" "REGISTER/CPU-second" "calls/s" "calls/CPU-second" "bytes per user" "bytes per call"
-for server in $SERVERS; do
-    printf '%-9s %16s %20s %9s %16s %14s %14s\n' "$server" "${RESULT[$server,reg]}" "${RESULT[$server,regcpu]}" \
-        "${RESULT[$server,calls]}" "${RESULT[$server,callcpu]}" "${RESULT[$server,user_bytes]}" "${RESULT[$server,call_bytes]}"
+printf '%-9s %5s %16s %20s %9s %16s %14s %14s\n' server round "registrations/s" "REGISTER/CPU-second" "calls/s" "calls/CPU-second" "bytes per user" "bytes per call"
+for round in $(seq 1 "$ROUNDS"); do
+    for server in $SERVERS; do
+        r="$server,$round"
+        printf '%-9s %5s %16s %20s %9s %16s %14s %14s\n' "$server" "$round" "${RESULT[$r,reg]}" "${RESULT[$r,regcpu]}" \
+            "${RESULT[$r,calls]}" "${RESULT[$r,callcpu]}" "${RESULT[$r,user_bytes]}" "${RESULT[$r,call_bytes]}"
+    done
 done
 if [[ " $SERVERS " == *" kamailio "* && " $SERVERS " == *" zvonokd "* ]]; then
-    python3 - "${RESULT[zvonokd,reg]}" "${RESULT[kamailio,reg]}" "${RESULT[zvonokd,calls]}" "${RESULT[kamailio,calls]}" \
-        "${RESULT[zvonokd,regcpu]}" "${RESULT[kamailio,regcpu]}" "${RESULT[zvonokd,callcpu]}" "${RESULT[kamailio,callcpu]}" <<'PY'
-import sys
-z_reg, k_reg, z_calls, k_calls, z_regcpu, k_regcpu, z_callcpu, k_callcpu = map(float, sys.argv[1:9])
-ratio = lambda a, b: f"{a / b:.2f}x" if b else "n/a"
-print(f"zvonokd / kamailio: registrations/s {ratio(z_reg, k_reg)}, calls/s {ratio(z_calls, k_calls)}; "
-      f"per CPU-second: REGISTER {ratio(z_regcpu, k_regcpu)}, calls {ratio(z_callcpu, k_callcpu)} (goal: 1.5x)")
-PY
+    # Each round's ratio compares two servers measured minutes apart; with ROUNDS > 1 the median
+    # of the rounds' ratios, and their spread, say how far this machine's speed moved meanwhile.
+    for round in $(seq 1 "$ROUNDS"); do
+        for key in reg calls regcpu callcpu user_bytes call_bytes; do
+            echo "$round $key ${RESULT[zvonokd,$round,$key]} ${RESULT[kamailio,$round,$key]}"
+        done
+    done | python3 -c '
+import collections, statistics, sys
+ratios = collections.defaultdict(list)
+for line in sys.stdin:
+    round_, key, z, k = line.split()
+    try:
+        ratios[key].append(float(z) / float(k) if float(k) else None)
+    except ValueError:
+        ratios[key].append(None)
+def show(key, what):
+    values = [v for v in ratios[key] if v is not None]
+    if not values:
+        return f"{what} n/a"
+    if len(values) == 1:
+        return f"{what} {values[0]:.2f}x"
+    return f"{what} {statistics.median(values):.2f}x (rounds: " + ", ".join(f"{v:.2f}" for v in values) + ")"
+print("zvonokd / kamailio: " + "; ".join([show("reg", "registrations/s"), show("calls", "calls/s")]))
+print("  per CPU-second: " + "; ".join([show("regcpu", "REGISTER"), show("callcpu", "calls")]) + " (goal: 1.5x)")
+print("  memory: " + "; ".join([show("user_bytes", "per registered user"), show("call_bytes", "per held call")]) + " (goal: at most 1x)")
+'
 fi
