@@ -82,12 +82,10 @@ public enum Digest {
         a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in constantTimeEquals(x, y) } }
     }
 
-    /// HMAC-SHA256(key, message) (RFC 2104, FIPS 180-4), 32 bytes, through OpenSSL's one-shot `HMAC`.
+    /// HMAC-SHA256(key, message) (RFC 2104, FIPS 180-4), 32 bytes. For many messages under one
+    /// key, keep an `HMACSHA256Key`: it hashes the key's padded blocks once.
     public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: 32) { out, count in
-            key.withUnsafeBytes { k in message.withUnsafeBytes { m in hmacSHA256(key: k, message: m, into: out.baseAddress!) } }
-            count = 32
-        }
+        HMACSHA256Key(key).authenticate(message)
     }
 
     // MARK: Internals shared with the nonce codec and the verifier
@@ -96,15 +94,6 @@ public enum Digest {
         guard x.count == y.count else { return false }
         guard x.count > 0 else { return true }
         return CRYPTO_memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
-    }
-
-    /// HMAC-SHA256 into `out` (32 bytes).
-    static func hmacSHA256(key: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<UInt8>) {
-        var length: UInt32 = 0
-        let result = HMAC(
-            DigestAlgorithm.sha256.evpMD, key.baseAddress, Int32(key.count),
-            message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count, out, &length)
-        precondition(result != nil && length == 32, "OpenSSL HMAC-SHA256 failed")
     }
 
     /// Hashes `input` and writes the digest as lowercase hex to `hex` (at least `algorithm.hexCount` bytes).

@@ -44,8 +44,8 @@ public struct NonceCodec: Sendable {
     static let rawCount = 32
     static let tagCount = 16
 
-    private let secret: [UInt8]
-    private let previousSecret: [UInt8]?
+    private let secret: HMACSHA256Key
+    private let previousSecret: HMACSHA256Key?
     /// How far ahead of `now` an issue time may lie and still be valid: the clock step a server
     /// tolerates, or the clock difference between nodes sharing the secret.
     public let clockSkewSeconds: Int64
@@ -56,8 +56,8 @@ public struct NonceCodec: Sendable {
         precondition(previousSecret.map { $0.count >= Self.minimumSecretCount } ?? true,
                      "previous nonce secret shorter than 16 bytes")
         precondition(clockSkewSeconds >= 0)
-        self.secret = secret
-        self.previousSecret = previousSecret
+        self.secret = HMACSHA256Key(secret)
+        self.previousSecret = previousSecret.map(HMACSHA256Key.init)
         self.clockSkewSeconds = clockSkewSeconds
     }
 
@@ -104,14 +104,12 @@ public struct NonceCodec: Sendable {
     }
 
     /// The first 16 bytes of HMAC-SHA256(key, prefix ‖ realm).
-    private func tag(_ key: [UInt8], prefix: UnsafeRawBufferPointer, realm: String, into out: UnsafeMutableRawBufferPointer) {
+    private func tag(_ key: HMACSHA256Key, prefix: UnsafeRawBufferPointer, realm: String, into out: UnsafeMutableRawBufferPointer) {
         withHashInput(capacity: prefix.count + realm.utf8.count) { input in
             input.append(prefix)
             input.append(realm)
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { mac in
-                input.withBytes { message in
-                    key.withUnsafeBytes { k in Digest.hmacSHA256(key: k, message: message, into: mac.baseAddress!) }
-                }
+                input.withBytes { key.authenticate($0, into: mac.baseAddress!) }
                 out.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(mac)[0..<Self.tagCount]))
             }
         }

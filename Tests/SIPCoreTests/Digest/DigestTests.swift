@@ -67,8 +67,32 @@ import Testing
 
     @Test func hmacSHA256RFC4231TestCase2() {
         let mac = Digest.hmacSHA256(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))
-        let hex = mac.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-        #expect(hex == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        #expect(hex(mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    /// RFC 4231 §4.2, §4.7 and §4.8: a 20-byte key, and 131-byte keys longer than SHA-256's block,
+    /// which RFC 2104 §2 hashes first. One key object answers every message, each time the same.
+    @Test func hmacSHA256KeyRFC4231Vectors() {
+        let shortKey = HMACSHA256Key([UInt8](repeating: 0x0B, count: 20))
+        let longKey = HMACSHA256Key([UInt8](repeating: 0xAA, count: 131))
+        let hiThere = Array("Hi There".utf8)
+        #expect(hex(shortKey.authenticate(hiThere)) == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        #expect(hex(shortKey.authenticate(hiThere)) == hex(shortKey.authenticate(hiThere)))
+        #expect(hex(longKey.authenticate(Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
+                == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        let longMessage = "This is a test using a larger than block-size key and a larger than block-size data. "
+            + "The key needs to be hashed before being used by the HMAC algorithm."
+        #expect(hex(longKey.authenticate(Array(longMessage.utf8)))
+                == "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2")
+        // A key of exactly one block is used as it is, not hashed; and the empty key and message
+        // (both values from Python's hmac module).
+        #expect(hex(HMACSHA256Key([UInt8](repeating: 0x5A, count: 64)).authenticate(hiThere))
+                == "f5531c866611e982d802568669fd1ec42d413be770c1ac907899284434c07d28")
+        #expect(hex(HMACSHA256Key([]).authenticate([])) == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
+    }
+
+    private func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     @Test func constantTimeComparison() {
