@@ -26,15 +26,18 @@ final class DatagramReader: @unchecked Sendable {
     private let capacity: Int
     private let maxDatagramBytes: Int
     private let handler: UDPSocket.Handler
+    private let batch: UDPSocket.BatchWrapper?
     private let name: String
     private let stopped = Atomic<Bool>(false)
 
-    init(fd: Int32, queue: DispatchQueue, maxDatagramBytes: Int, name: String, handler: @escaping UDPSocket.Handler) {
+    init(fd: Int32, queue: DispatchQueue, maxDatagramBytes: Int, name: String, batch: UDPSocket.BatchWrapper?,
+         handler: @escaping UDPSocket.Handler) {
         self.fd = fd
         self.queue = queue
         self.maxDatagramBytes = maxDatagramBytes
         self.capacity = maxDatagramBytes + 1  // one byte more tells a datagram that did not fit
         self.name = name
+        self.batch = batch
         self.handler = handler
     }
 
@@ -89,17 +92,22 @@ final class DatagramReader: @unchecked Sendable {
         _ = poll(&entry, 1, Self.pollMilliseconds)
     }
 
-    /// Runs the handler for each datagram of the batch, on the worker's queue.
+    /// Runs the handler for each datagram of the batch, on the worker's queue, inside `batch`.
     private func deliver(_ slots: UnsafeMutablePointer<zv_datagram_slot>, count: Int) {
         queue.sync {
-            for index in 0..<count {
-                if stopped.load(ordering: .acquiring) { return }
-                let slot = slots[index]
-                guard let source = SocketAddress(storage: slot.source) else { continue }
-                let length = min(slot.length, maxDatagramBytes)
-                let truncated = slot.truncated != 0 || slot.length > maxDatagramBytes
-                handler(UnsafeRawBufferPointer(start: slot.buffer, count: length), source, truncated)
-            }
+            guard let batch else { return handle(slots, count: count) }
+            batch { handle(slots, count: count) }
+        }
+    }
+
+    private func handle(_ slots: UnsafeMutablePointer<zv_datagram_slot>, count: Int) {
+        for index in 0..<count {
+            if stopped.load(ordering: .acquiring) { return }
+            let slot = slots[index]
+            guard let source = SocketAddress(storage: slot.source) else { continue }
+            let length = min(slot.length, maxDatagramBytes)
+            let truncated = slot.truncated != 0 || slot.length > maxDatagramBytes
+            handler(UnsafeRawBufferPointer(start: slot.buffer, count: length), source, truncated)
         }
     }
 }

@@ -13,6 +13,9 @@ public final class UDPSocket: @unchecked Sendable {
     /// What a read delivers: the datagram bytes (valid only during the call), who sent it, and
     /// whether it was longer than the buffer (then `bytes` holds only its start).
     public typealias Handler = @Sendable (_ bytes: UnsafeRawBufferPointer, _ source: SocketAddress, _ truncated: Bool) -> Void
+    /// Runs around each batch of reads: it must call its argument, which runs the handler for
+    /// every datagram of the batch, once (a worker holds its sends meanwhile; `DatagramOutbox`).
+    public typealias BatchWrapper = @Sendable (_ handleBatch: () -> Void) -> Void
 
     public let fd: Int32
     public let localAddress: SocketAddress
@@ -36,11 +39,13 @@ public final class UDPSocket: @unchecked Sendable {
         self.localAddress = Socket.localAddress(fd) ?? address
     }
 
-    /// Starts delivering datagrams to `handler` on `queue`, read by a thread named `threadName`.
+    /// Starts delivering datagrams to `handler` on `queue`, read by a thread named `threadName`;
+    /// each batch of them runs inside `batch`, when given.
     public func startReading(on queue: DispatchQueue, maxDatagramBytes: Int, threadName: String = "zvonok-udp",
-                             handler: @escaping Handler) {
+                             batch: BatchWrapper? = nil, handler: @escaping Handler) {
         precondition(reader == nil, "startReading twice")
-        let reader = DatagramReader(fd: fd, queue: queue, maxDatagramBytes: maxDatagramBytes, name: threadName, handler: handler)
+        let reader = DatagramReader(fd: fd, queue: queue, maxDatagramBytes: maxDatagramBytes, name: threadName,
+                                    batch: batch, handler: handler)
         self.reader = reader
         reader.start()
     }
@@ -51,10 +56,14 @@ public final class UDPSocket: @unchecked Sendable {
     /// §17.1.4 / §17.2.4).
     @discardableResult
     public func send(_ bytes: [UInt8], to destination: SocketAddress) -> SystemError? {
+        bytes.withUnsafeBytes { send($0, to: destination) }
+    }
+
+    /// `send` for bytes the caller holds.
+    @discardableResult
+    public func send(_ bytes: UnsafeRawBufferPointer, to destination: SocketAddress) -> SystemError? {
         while true {
-            let rc = bytes.withUnsafeBytes { raw in
-                destination.withSockAddr { sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), $0, $1) }
-            }
+            let rc = destination.withSockAddr { sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
             if rc >= 0 { return nil }
             switch errno {
             case EINTR: continue

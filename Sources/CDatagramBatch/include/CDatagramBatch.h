@@ -23,6 +23,21 @@ typedef struct zv_datagram_slot {
 /// Returns how many slots it filled, or -1 with errno.
 int zv_receive_datagrams(int fd, zv_datagram_slot *slots, unsigned count);
 
+/// One datagram for `zv_send_datagrams`: its bytes (the caller's, read during the call) and
+/// where it goes.
+typedef struct zv_outgoing_datagram {
+    const void *bytes;
+    size_t length;
+    struct sockaddr_storage destination;
+    socklen_t destination_length;
+} zv_outgoing_datagram;
+
+/// Sends up to `count` (at most ZV_MAX_DATAGRAM_BATCH) datagrams with one sendmmsg(2) call.
+/// Returns how many left, counted from the first, or -1 with errno when the first could not be
+/// sent. When fewer than `count` left, the next one failed; sendmmsg does not say why (a plain
+/// sendto of that one does), and the rest were not tried.
+int zv_send_datagrams(int fd, const zv_outgoing_datagram *datagrams, unsigned count);
+
 /// Names the calling thread (pthread_setname_np; at most 15 bytes are kept), for top -H and perf.
 void zv_name_current_thread(const char *name);
 

@@ -112,7 +112,9 @@ public final class SIPServer: @unchecked Sendable {
             worker.queue.sync { worker.udpSockets = own }
             for (listenerIndex, socket) in own {
                 socket.startReading(on: worker.queue, maxDatagramBytes: maxDatagramBytes,
-                                    threadName: "zvonok-udp-\(worker.index)") { [unowned worker] bytes, source, truncated in
+                                    threadName: "zvonok-udp-\(worker.index)",
+                                    batch: { [unowned worker] handleBatch in worker.holdingUDPSends(handleBatch) }) {
+                    [unowned worker] bytes, source, truncated in
                     worker.receiveDatagram(bytes, from: source, truncated: truncated, listenerIndex: listenerIndex)
                 }
             }

@@ -44,6 +44,14 @@ public final class Worker: @unchecked Sendable {
     var userTimers: [TransactionUserTimer: TimerWheel<WheelEntry>.Token] = [:]
     /// This worker's own UDP socket for each UDP listening point, by listener index.
     var udpSockets: [Int: UDPSocket] = [:]
+    /// A UDP send held while a batch of received datagrams is handled: what to tell of a failure.
+    struct HeldSend {
+        var transaction: TransactionID?
+        var peer: SIPPeer
+    }
+    /// Whether UDP sends are held (`holdingUDPSends`), and where: one outbox per socket used.
+    private var udpSendsHeld = false
+    private var outboxes: [DatagramOutbox<HeldSend>] = []
     var draining = false
     /// Tags and branches for what this worker builds itself.
     let tokens = RandomTokens()
@@ -86,6 +94,7 @@ public final class Worker: @unchecked Sendable {
         tickSource = nil
         for socket in udpSockets.values { socket.close() }
         udpSockets = [:]
+        outboxes = []
     }
 
     // MARK: Input
@@ -368,6 +377,10 @@ public final class Worker: @unchecked Sendable {
         case .udp:
             let destination = message.isResponse ? (ResponseRouting.destination(of: message) ?? peer.remote) : peer.remote
             if let socket = udpSocket(for: peer, destination: destination) {
+                if udpSendsHeld {
+                    outbox(for: socket).append(bytes, to: destination, context: HeldSend(transaction: transaction, peer: peer))
+                    return
+                }
                 failure = socket.send(bytes, to: destination).map(\.description)
             } else {
                 failure = "no UDP socket for \(destination.family == .ipv4 ? "IPv4" : "IPv6")"
@@ -376,10 +389,39 @@ public final class Worker: @unchecked Sendable {
             failure = sendOverTCP(bytes, message: message, to: peer, now: now)
         }
         guard let failure else { return }
+        reportSendFailure(failure, peer: peer, transaction: transaction, now: now)
+    }
+
+    /// A message that could not be sent: logged, and a transport error for its transaction
+    /// (§17.1.4, §17.2.4).
+    private func reportSendFailure(_ failure: String, peer: SIPPeer, transaction: TransactionID?, now: Instant) {
         logger.info("send failed", metadata: ["peer": "\(peer)", "error": "\(failure)"])
         if let transaction {
             apply(table.transportError(transaction: transaction, at: now), now: now, retransmitting: false)
         }
+    }
+
+    /// Runs `handleBatch` (the handling of one batch of received datagrams) with UDP sends held
+    /// in `outboxes`, then sends them, one sendmmsg(2) per socket for up to 64.
+    func holdingUDPSends(_ handleBatch: () -> Void) {
+        udpSendsHeld = true
+        handleBatch()
+        udpSendsHeld = false
+        for outbox in outboxes where !outbox.isEmpty {
+            let failures = outbox.flush()
+            guard !failures.isEmpty else { continue }
+            let now = MonotonicClock.now()
+            for (held, error) in failures {
+                reportSendFailure(error.description, peer: held.peer, transaction: held.transaction, now: now)
+            }
+        }
+    }
+
+    private func outbox(for socket: UDPSocket) -> DatagramOutbox<HeldSend> {
+        if let outbox = outboxes.first(where: { $0.socket === socket }) { return outbox }
+        let outbox = DatagramOutbox<HeldSend>(socket: socket)
+        outboxes.append(outbox)
+        return outbox
     }
 
     private func udpSocket(for peer: SIPPeer, destination: SocketAddress) -> UDPSocket? {
