@@ -36,6 +36,7 @@ public struct Binding<Peer: Sendable & Hashable>: Sendable, Equatable {
     /// Whether `other` names the same contact (§19.1.4 URI equivalence; byte equality when
     /// either does not parse).
     func hasSameContact(as other: String) -> Bool {
+        if contact == other { return true }  // a device refreshing its binding sends the same text
         guard let mine = try? URI(parsing: contact), let theirs = try? URI(parsing: other) else { return contact == other }
         return mine.isEquivalent(to: theirs)
     }

@@ -91,9 +91,14 @@ public struct DigestCredentials: Sendable, Equatable {
 
     /// Parses Digest credentials from a parsed Authorization or Proxy-Authorization value.
     public init(parsing value: AuthenticationValue) throws(DigestCredentialsError) {
+        try self.init(parsing: value, parameters: value.parameters)
+    }
+
+    /// `init(parsing:)` with `value.parameters` already split by the caller.
+    init(parsing value: AuthenticationValue, parameters: [Parameters.Parameter]) throws(DigestCredentialsError) {
         guard value.isDigest else { throw .notDigest(scheme: value.scheme.string) }
         var found = [ByteString?](repeating: nil, count: Field.allCases.count)
-        for parameter in value.parameters {
+        for parameter in parameters {
             guard let field = Field.named(parameter.name) else { continue }
             guard let raw = parameter.value else { throw .malformedParameter(field.label, reason: "missing value") }
             guard found[field.rawValue] == nil else { throw .duplicateParameter(field.label) }
@@ -236,8 +241,10 @@ extension SIPMessage {
             throw .malformedHeader(error.reason)
         }
         for value in values where value.isDigest {
-            guard let theirRealm = value.value("realm"), theirRealm == realm else { continue }
-            return try DigestCredentials(parsing: value)
+            let parameters = value.parameters
+            guard let theirRealm = parameters.first(where: { $0.name.equalsIgnoringASCIICase("realm") })?.value.map(unquote),
+                  theirRealm == realm else { continue }
+            return try DigestCredentials(parsing: value, parameters: parameters)
         }
         return nil
     }
