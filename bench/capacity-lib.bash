@@ -54,7 +54,7 @@ PY
 try_rate() {
     local kind=$1 scenario=$2 csv=$3 rate=$4; shift 4
     local ok failed seconds cpu achieved per_cpu load sipp_core
-    read -r ok failed seconds cpu sipp_core < <(run_sipp "$kind-$rate" "$scenario" "$csv" "$rate" $((rate * STEP_SECONDS)) "$@")
+    read -r ok failed seconds cpu sipp_core < <(run_sipp "$SERVER-$kind-$rate" "$scenario" "$csv" "$rate" $((rate * STEP_SECONDS)) "$@")
     read -r achieved per_cpu load VERDICT < <(python3 -c "
 ok, failed, seconds, cpu, rate = $ok, $failed, $seconds, $cpu, $rate
 total = ok + failed
@@ -62,8 +62,8 @@ achieved = ok / seconds if seconds > 0 else 0
 per_cpu = ok / cpu if cpu > 0 else 0
 verdict = 'failures' if total == 0 or failed / total > 0.001 else ('short' if achieved < 0.9 * rate else 'ok')
 print(f'{achieved:.0f} {per_cpu:.0f} {100 * cpu / max(seconds, 0.001):.0f} {verdict}')")
-    printf '  %-9s offered %6d/s: %7d ok %6d failed in %5.1f s = %6d/s; server CPU %5.1f s (%3d%%) = %6d per CPU-second; sipp core %3d%% busy  %s\n' \
-        "$kind" "$rate" "$ok" "$failed" "$seconds" "$achieved" "$cpu" "$load" "$per_cpu" "$sipp_core" "$VERDICT"
+    printf '  %-8s %-8s offered %6d/s: %7d ok %6d failed in %5.1f s = %6d/s; server CPU %5.1f s (%3d%%) = %6d per CPU-second; sipp core %3d%% busy  %s\n' \
+        "$SERVER" "$kind" "$rate" "$ok" "$failed" "$seconds" "$achieved" "$cpu" "$load" "$per_cpu" "$sipp_core" "$VERDICT"
     if [ "$VERDICT" != failures ] && [ "$achieved" -gt "$BEST_RATE" ]; then BEST_RATE=$achieved BEST_PER_CPU=$per_cpu; fi
     if ! kill -0 "$ZVONOKD_PID" 2>/dev/null || { [ "$SERVER" = kamailio ] && grep -q "exited by a signal" "$work/$SERVER.log"; }; then
         echo "  $SERVER died under this load: the steps stop here (its log: $work/$SERVER.log)"
@@ -71,27 +71,53 @@ print(f'{achieved:.0f} {per_cpu:.0f} {100 * cpu / max(seconds, 0.001):.0f} {verd
     fi
 }
 
-# step_up KIND SCENARIO CSV RATE0 [sipp options]: doubles the rate until failures pass 0.1% (then
-# REFINE_STEPS (2) bisections between the last good and the first bad rate) or sipp falls short
-# or MAX_STEPS; leaves the best rate in BEST_RATE and BEST_PER_CPU.
-step_up() {
-    local kind=$1 scenario=$2 csv=$3 rate=$4; shift 4
-    local step=0 good=0 bad=0 mid
-    BEST_RATE=0 BEST_PER_CPU=0
-    while [ "$step" -lt "$MAX_STEPS" ]; do
-        step=$((step + 1))
-        try_rate "$kind" "$scenario" "$csv" "$rate" "$@"
-        case $VERDICT in
-            ok) good=$rate; rate=$((rate * 2)) ;;
-            failures) bad=$rate; break ;;
-            short | died) return ;;
-        esac
-    done
-    [ "$bad" -gt 0 ] && [ "$good" -gt 0 ] || return 0
-    for _ in $(seq "${REFINE_STEPS:-2}"); do
-        mid=$(( (good + bad) / 2 ))
-        try_rate "$kind" "$scenario" "$csv" "$mid" "$@"
-        case $VERDICT in ok) good=$mid ;; failures) bad=$mid ;; short | died) return ;; esac
-    done
+# A ladder steps one server's offered rate up: it doubles the rate from RATE0 while a step has
+# no more than 0.1% failures, then makes REFINE_STEPS (3) bisections between the last good and
+# the first bad rate; it ends early when sipp falls short of the offered rate (sipp, not the
+# server, is then the limit) or the server dies, and after MAX_STEPS doublings. Its state lives
+# in LADDER[ID,...], so that several servers' ladders can take turns step by step (proxy-capacity
+# alternates the servers' steps, so that a machine whose speed drifts weighs on both alike).
+declare -A LADDER
+# ladder_start ID RATE0
+ladder_start() {
+    LADDER[$1,rate]=$2 LADDER[$1,doublings]=0 LADDER[$1,good]=0 LADDER[$1,bad]=0
+    LADDER[$1,refine]=${REFINE_STEPS:-3} LADDER[$1,phase]=up LADDER[$1,best]=0 LADDER[$1,bestcpu]=0
+}
+# ladder_done ID: true when the ladder has ended (its best in LADDER[ID,best] and [ID,bestcpu]).
+ladder_done() { [ "${LADDER[$1,phase]}" = done ]; }
+# ladder_step ID KIND SCENARIO CSV [sipp options]: the ladder's next step, against $SERVER.
+ladder_step() {
+    local id=$1 kind=$2 scenario=$3 csv=$4; shift 4
+    local rate=${LADDER[$id,rate]}
+    BEST_RATE=${LADDER[$id,best]} BEST_PER_CPU=${LADDER[$id,bestcpu]}
+    try_rate "$kind" "$scenario" "$csv" "$rate" "$@"
+    LADDER[$id,best]=$BEST_RATE LADDER[$id,bestcpu]=$BEST_PER_CPU
+    case $VERDICT in
+        short | died) LADDER[$id,phase]=done; return ;;
+        ok) LADDER[$id,good]=$rate ;;
+        failures) LADDER[$id,bad]=$rate ;;
+    esac
+    if [ "${LADDER[$id,phase]}" = up ]; then
+        LADDER[$id,doublings]=$((LADDER[$id,doublings] + 1))
+        if [ "$VERDICT" = ok ]; then
+            LADDER[$id,rate]=$((rate * 2))
+            [ "${LADDER[$id,doublings]}" -lt "$MAX_STEPS" ] || LADDER[$id,phase]=done
+            return
+        fi
+        LADDER[$id,phase]=refine
+        [ "${LADDER[$id,good]}" -gt 0 ] || { LADDER[$id,phase]=done; return; }
+    else
+        LADDER[$id,refine]=$((LADDER[$id,refine] - 1))
+    fi
+    if [ "${LADDER[$id,refine]}" -le 0 ]; then LADDER[$id,phase]=done; return; fi
+    LADDER[$id,rate]=$(( (LADDER[$id,good] + LADDER[$id,bad]) / 2 ))
 }
 
+# step_up KIND SCENARIO CSV RATE0 [sipp options]: one ladder run to its end against $SERVER;
+# leaves the best rate in BEST_RATE and BEST_PER_CPU.
+step_up() {
+    local kind=$1 scenario=$2 csv=$3 rate0=$4; shift 4
+    ladder_start "$SERVER-$kind" "$rate0"
+    until ladder_done "$SERVER-$kind"; do ladder_step "$SERVER-$kind" "$kind" "$scenario" "$csv" "$@"; done
+    BEST_RATE=${LADDER[$SERVER-$kind,best]} BEST_PER_CPU=${LADDER[$SERVER-$kind,bestcpu]}
+}

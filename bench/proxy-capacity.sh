@@ -7,19 +7,23 @@
 #   calls through the proxy: INVITE, 407, ACK, INVITE with credentials, 100, 180, 200, ACK, BYE,
 #     200 (Tests/Integration/sipp/uac-call.xml, callers from the same users) to one registered
 #     sipp UAS (uas-answer-load.xml).
-# Each server is pinned to core SERVER_CPU (1) with taskset, every sipp to SIPP_CPU (0). The
-# offered rate starts at REG_RATE0 (500/s) and CALL_RATE0 (100/s) and doubles every STEP_SECONDS
-# (10 s) step until more than 0.1% of the step's calls fail (or time out after 5 s), or sipp
-# falls short of the offered rate by more than 10% (then sipp, not the server, is the limit: the
-# CPU figures tell), or after MAX_STEPS (8); the capacity is the best rate achieved within 0.1%.
+# Each server is pinned to core SERVER_CPU (1) with taskset, every sipp to SIPP_CPU (0). All the
+# servers run at once (on different ports), idle but for the one under load, and their ladders
+# take turns: a step against Kamailio, then the same step of zvonokd's ladder, and so on, so that
+# a machine whose speed drifts weighs on both alike. A ladder's offered rate starts at REG_RATE0
+# (500/s) or CALL_RATE0 (100/s) and doubles every STEP_SECONDS (10 s) step until more than 0.1%
+# of the step's calls fail (or time out after 5 s), then REFINE_STEPS (3) bisections; it ends
+# early when sipp falls short of the offered rate by more than 10% (then sipp, not the server, is
+# the limit: the CPU figures tell), and after MAX_STEPS (8) doublings; the capacity is the best
+# rate achieved within 0.1%.
 # Memory: the server's PSS (summed over Kamailio's processes; PSS counts shared memory once) on a
 # fresh start, after registering all USERS, and with HELD_CALLS calls held up (sipp -d) at once:
 # the deltas per user and per call. Bounded: every sipp run has -m, -timeout and an outer timeout.
 #
 #   bench/proxy-capacity.sh                      both servers (SERVERS="kamailio zvonokd")
 #   SERVERS=kamailio bench/proxy-capacity.sh     only the reference
-#   ROUNDS=3 bench/proxy-capacity.sh             the servers in turn, three times: on a machine
-#                                                whose speed drifts, the median of the rounds' ratios
+#   ROUNDS=3 bench/proxy-capacity.sh             all of it three times: the median of the rounds'
+#                                                ratios, and their spread
 #   USERS=20000 STEP_SECONDS=10 HELD_CALLS=2000 KAMAILIO_CHILDREN=1 ZVONOKD_WORKERS=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,15 +67,30 @@ done
 work=$(mktemp -d)
 ZVONOKD_PID=
 UAS_PID=
+# Each server's process, ports and callee UAS (use_server makes one of them current).
+declare -A CTX
+export SERVER=
+used_ports=()
+for server in $SERVERS; do
+    for key in sip metrics uas; do
+        CTX[$server,$key]=$(free_port "${used_ports[@]}")
+        used_ports+=("${CTX[$server,$key]}")
+    done
+done
+use_server() {
+    SERVER=$1 ZVONOKD_PID=${CTX[$1,pid]:-} UAS_PID=${CTX[$1,uaspid]:-}
+    SIP_PORT=${CTX[$1,sip]} METRICS_PORT=${CTX[$1,metrics]} UAS_PORT=${CTX[$1,uas]}
+}
+save_server() { CTX[$SERVER,pid]=$ZVONOKD_PID CTX[$SERVER,uaspid]=$UAS_PID; }
 cleanup() {
-    if [ -n "$UAS_PID" ]; then kill -KILL "$UAS_PID" 2>/dev/null || true; fi
-    kill_server
+    for server in $SERVERS; do
+        use_server "$server"
+        if [ -n "$UAS_PID" ]; then kill -KILL "$UAS_PID" 2>/dev/null || true; fi
+        kill_server
+    done
     if [ "${KEEP_WORK:-0}" = 1 ]; then echo "proxy-capacity: logs kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-SIP_PORT=$(free_port)
-METRICS_PORT=$(free_port "$SIP_PORT")
-UAS_PORT=$(free_port "$SIP_PORT" "$METRICS_PORT")
 python3 - "$USERS" "$work" <<'PY'
 import sys
 n, work = int(sys.argv[1]), sys.argv[2]
@@ -87,11 +106,13 @@ PY
 
 source bench/capacity-lib.bash
 
-# The callee: registered, then a sipp UAS on its port (on the sipp core).
+# The callee: registered, then a sipp UAS on its port (on the sipp core), alive while every
+# server's ladders run.
+uas_seconds=$(( (STEP_SECONDS * (MAX_STEPS + ${REFINE_STEPS:-3}) * 4 + 240) * $(wc -w <<<"$SERVERS") ))
 start_callee() {
     run_sipp "$SERVER-register-callee" register.xml "$work/callee.csv" 10 1 -auth_uri "$DOMAIN" -p "$UAS_PORT" >/dev/null
-    (cd "$work" && exec timeout $((STEP_SECONDS * MAX_STEPS * 4 + 300)) taskset -c "$SIPP_CPU" sipp -sf "$SCENARIOS/uas-answer-load.xml" \
-        -s callee -p "$UAS_PORT" -t u1 -i 127.0.0.1 -nostdin -max_recv_loops 10000 -timeout $((STEP_SECONDS * MAX_STEPS * 4 + 240))s \
+    (cd "$work" && exec timeout $((uas_seconds + 60)) taskset -c "$SIPP_CPU" sipp -sf "$SCENARIOS/uas-answer-load.xml" \
+        -s callee -p "$UAS_PORT" -t u1 -i 127.0.0.1 -nostdin -max_recv_loops 10000 -timeout "${uas_seconds}s" \
         >>"$work/$SERVER-uas.out" 2>&1) &
     UAS_PID=$!
     sleep 0.5
@@ -102,13 +123,29 @@ stop_callee() {
     UAS_PID=
 }
 
+# ladders KIND SCENARIO CSV RATE0 [sipp options]: every server's ladder, taking turns step by step.
+ladders() {
+    local kind=$1 scenario=$2 csv=$3 rate0=$4 running=1 server; shift 4
+    for server in $SERVERS; do ladder_start "$server-$kind" "$rate0"; done
+    while [ "$running" = 1 ]; do
+        running=0
+        for server in $SERVERS; do
+            ladder_done "$server-$kind" && continue
+            use_server "$server"
+            ladder_step "$server-$kind" "$kind" "$scenario" "$csv" "$@"
+            ladder_done "$server-$kind" || running=1
+        done
+    done
+}
+
 declare -A RESULT
 for round in $(seq 1 "$ROUNDS"); do
     [ "$ROUNDS" -eq 1 ] || echo "== round $round of $ROUNDS"
+    # Memory, one server at a time (the others started before stay idle).
     for server in $SERVERS; do
-        export SERVER=$server
+        use_server "$server"
         r="$server,$round"
-        rm -rf "$work/dbtext" "$work/zvonok.sqlite"* "$work/kamailio.sqlite"
+        if [ "$server" = zvonokd ]; then rm -f "$work/zvonok.sqlite"*; else rm -rf "$work/dbtext" "$work/kamailio.sqlite"; fi
         create_accounts "$work/accounts.csv"
         echo "== $server (pinned to CPU $SERVER_CPU; sipp on CPU $SIPP_CPU), $USERS users"
         start_server "$work/$server.log"
@@ -134,19 +171,31 @@ for round in $(seq 1 "$ROUNDS"); do
         echo "  $HELD_CALLS calls held up at once ($ok completed, $failed failed): PSS $pss_before_calls kB -> $pss_calls kB"
         RESULT[$r,call_bytes]=n/a
         [ "$failed" -ne 0 ] || [ "$ok" -eq 0 ] || RESULT[$r,call_bytes]=$(( (pss_calls - pss_before_calls) * 1024 / HELD_CALLS ))
-        # Then the capacity: the rate stepped up.
-        step_up REGISTER register.xml "$work/users.csv" "$REG_RATE0" -auth_uri "$DOMAIN"
-        RESULT[$r,reg]=$BEST_RATE RESULT[$r,regcpu]=$BEST_PER_CPU
+        save_server
+    done
 
-        # A fresh server for the calls, so that the REGISTER overload does not weigh on them.
+    # Then the capacity: the rates stepped up, the servers taking turns.
+    echo "== registrations: $SERVERS taking turns"
+    ladders REGISTER register.xml "$work/users.csv" "$REG_RATE0" -auth_uri "$DOMAIN"
+    # Fresh servers for the calls, so that the REGISTER overload does not weigh on them.
+    for server in $SERVERS; do
+        use_server "$server"
         stop_callee
         stop_server
         start_server "$work/$server.log"
         start_callee
-        step_up calls uac-call.xml "$work/users.csv" "$CALL_RATE0" -s callee -auth_uri "callee@$DOMAIN" -d 0
-        RESULT[$r,calls]=$BEST_RATE RESULT[$r,callcpu]=$BEST_PER_CPU
+        save_server
+    done
+    echo "== calls: $SERVERS taking turns"
+    ladders calls uac-call.xml "$work/users.csv" "$CALL_RATE0" -s callee -auth_uri "callee@$DOMAIN" -d 0
+    for server in $SERVERS; do
+        r="$server,$round"
+        RESULT[$r,reg]=${LADDER[$server-REGISTER,best]} RESULT[$r,regcpu]=${LADDER[$server-REGISTER,bestcpu]}
+        RESULT[$r,calls]=${LADDER[$server-calls,best]} RESULT[$r,callcpu]=${LADDER[$server-calls,bestcpu]}
+        use_server "$server"
         stop_callee
         stop_server
+        save_server
     done
 done
 
