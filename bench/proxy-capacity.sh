@@ -9,8 +9,8 @@
 #     sipp UAS (uas-answer-load.xml).
 # Each server is pinned to core SERVER_CPU (1) with taskset, every sipp to SIPP_CPU (0). All the
 # servers run at once (on different ports), idle but for the one under load, and their ladders
-# take turns: a step against Kamailio, then the same step of zvonokd's ladder, and so on, so that
-# a machine whose speed drifts weighs on both alike. A ladder's offered rate starts at REG_RATE0
+# take turns: a step of Kamailio's ladder, then the next step of zvonokd's, and so on, so that a
+# machine whose speed drifts weighs on both alike. A ladder's offered rate starts at REG_RATE0
 # (500/s) or CALL_RATE0 (100/s) and doubles every STEP_SECONDS (10 s) step until more than 0.1%
 # of the step's calls fail (or time out after 5 s), then REFINE_STEPS (3) bisections; it ends
 # early when sipp falls short of the offered rate by more than 10% (then sipp, not the server, is
