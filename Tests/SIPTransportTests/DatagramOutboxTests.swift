@@ -17,10 +17,11 @@ import Testing
         return condition()
     }
 
-    /// 150 datagrams (three sendmmsg calls) arrive whole and in order, and flushing empties the
-    /// outbox: a second flush sends nothing again.
-    @Test func heldDatagramsLeaveInOrderInChunks() throws {
-        let queue = DispatchQueue(label: "outbox-receiver")
+    /// A sender and a receiver on loopback for `body`; the receiver keeps every datagram's text
+    /// (and checks it came from the sender). Both are closed after `body`.
+    private func withLoopbackPair(_ label: String,
+                                  _ body: (_ sender: UDPSocket, _ receiver: UDPSocket, _ received: borrowing Mutex<[String]>) throws -> Void) throws {
+        let queue = DispatchQueue(label: label)
         let receiver = try UDPSocket(bindingTo: SocketAddress(ip: "127.0.0.1", port: 0)!, reusePort: false)
         let sender = try UDPSocket(bindingTo: SocketAddress(ip: "127.0.0.1", port: 0)!, reusePort: false)
         let received = Mutex<[String]>([])
@@ -28,42 +29,45 @@ import Testing
             #expect(source == sender.localAddress)
             received.withLock { $0.append(String(decoding: bytes, as: UTF8.self)) }
         }
-        let outbox = DatagramOutbox<Int>(socket: sender)
-        let texts = (0..<150).map { "datagram \($0) " + String(repeating: "x", count: $0 * 7) }
-        for (i, text) in texts.enumerated() { outbox.append(Array(text.utf8), to: receiver.localAddress, context: i) }
-        #expect(!outbox.isEmpty)
-        #expect(outbox.flush().isEmpty)
-        #expect(outbox.isEmpty)
-        #expect(outbox.flush().isEmpty)
-        #expect(eventually { received.withLock { $0.count } == texts.count })
-        usleep(20_000)
-        #expect(received.withLock { $0 } == texts)
-        queue.sync { receiver.close() }
-        sender.close()
+        defer {
+            queue.sync { receiver.close() }
+            sender.close()
+        }
+        try body(sender, receiver, received)
+    }
+
+    /// 150 datagrams (three sendmmsg calls) arrive whole and in order, and flushing empties the
+    /// outbox: a second flush sends nothing again.
+    @Test func heldDatagramsLeaveInOrderInChunks() throws {
+        try withLoopbackPair("outbox-receiver") { sender, receiver, received in
+            let outbox = DatagramOutbox<Int>(socket: sender)
+            let texts = (0..<150).map { "datagram \($0) " + String(repeating: "x", count: $0 * 7) }
+            for (i, text) in texts.enumerated() { outbox.append(Array(text.utf8), to: receiver.localAddress, context: i) }
+            #expect(!outbox.isEmpty)
+            #expect(outbox.flush().isEmpty)
+            #expect(outbox.isEmpty)
+            #expect(outbox.flush().isEmpty)
+            #expect(eventually { received.withLock { $0.count } == texts.count })
+            usleep(20_000)
+            #expect(received.withLock { $0 } == texts)
+        }
     }
 
     /// A datagram the kernel refuses (longer than UDP allows: EMSGSIZE) is reported with its
     /// context; those before and after it are still sent, in order.
     @Test func aRefusedDatagramIsReportedAndTheOthersLeave() throws {
-        let queue = DispatchQueue(label: "outbox-failure")
-        let receiver = try UDPSocket(bindingTo: SocketAddress(ip: "127.0.0.1", port: 0)!, reusePort: false)
-        let sender = try UDPSocket(bindingTo: SocketAddress(ip: "127.0.0.1", port: 0)!, reusePort: false)
-        let received = Mutex<[String]>([])
-        receiver.startReading(on: queue, maxDatagramBytes: 2_000) { bytes, _, _ in
-            received.withLock { $0.append(String(decoding: bytes, as: UTF8.self)) }
+        try withLoopbackPair("outbox-failure") { sender, receiver, received in
+            let outbox = DatagramOutbox<String>(socket: sender)
+            outbox.append(Array("first".utf8), to: receiver.localAddress, context: "first")
+            outbox.append([UInt8](repeating: 65, count: 70_000), to: receiver.localAddress, context: "too long")
+            outbox.append(Array("third".utf8), to: receiver.localAddress, context: "third")
+            let failures = outbox.flush()
+            #expect(failures.map(\.context) == ["too long"])
+            #expect(failures.first?.error.description.contains("sendto") == true)
+            #expect(eventually { received.withLock { $0.count } == 2 })
+            usleep(20_000)
+            #expect(received.withLock { $0 } == ["first", "third"])
         }
-        let outbox = DatagramOutbox<String>(socket: sender)
-        outbox.append(Array("first".utf8), to: receiver.localAddress, context: "first")
-        outbox.append([UInt8](repeating: 65, count: 70_000), to: receiver.localAddress, context: "too long")
-        outbox.append(Array("third".utf8), to: receiver.localAddress, context: "third")
-        let failures = outbox.flush()
-        #expect(failures.map(\.context) == ["too long"])
-        #expect(failures.first?.error.description.contains("sendto") == true)
-        #expect(eventually { received.withLock { $0.count } == 2 })
-        usleep(20_000)
-        #expect(received.withLock { $0 } == ["first", "third"])
-        queue.sync { receiver.close() }
-        sender.close()
     }
 
     /// The reading thread runs every batch inside the wrapper, on the reading queue: each
