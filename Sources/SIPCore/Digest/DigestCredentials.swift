@@ -242,8 +242,7 @@ extension SIPMessage {
         }
         for value in values where value.isDigest {
             let parameters = value.parameters
-            guard let theirRealm = parameters.first(where: { $0.name.equalsIgnoringASCIICase("realm") })?.value.map(unquote),
-                  theirRealm == realm else { continue }
+            guard let theirRealm = AuthenticationValue.value("realm", in: parameters), theirRealm == realm else { continue }
             return try DigestCredentials(parsing: value, parameters: parameters)
         }
         return nil

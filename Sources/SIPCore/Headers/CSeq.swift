@@ -103,6 +103,11 @@ public struct AuthenticationValue: Sendable, Equatable {
 
     /// The value of parameter `name` with quotes and escapes removed; nil when absent.
     public func value(_ name: StaticString) -> ByteString? {
+        Self.value(name, in: parameters)
+    }
+
+    /// `value(_:)` over parameters already split (`parameters`), for a caller reading several.
+    static func value(_ name: StaticString, in parameters: [Parameters.Parameter]) -> ByteString? {
         parameters.first { $0.name.equalsIgnoringASCIICase(name) }?.value.map(unquote)
     }
 
