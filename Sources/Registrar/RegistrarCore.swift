@@ -82,8 +82,14 @@ public struct RegistrarCore<Peer: Sendable & Hashable>: Sendable {
 
     /// `register` with the account looked up by the credentials' user name (from the server's
     /// account cache), so the credentials are parsed once.
+    ///
+    /// A server that answers REGISTER statelessly (§8.2.7, no transaction) passes the request's
+    /// `fingerprint` (`SIPMessage.fingerprint(from:)`). A retransmission of a REGISTER it accepted
+    /// then gets the same answer again (§17.2.2: what a transaction would have resent), rather
+    /// than a `stale=true` challenge for a nonce count already spent: its bindings, set by this
+    /// Call-ID and CSeq, are left as they are and listed.
     public mutating func register(_ request: SIPMessage, from peer: Peer, source: String, lookup: (String) -> Account?,
-                                  now: Int64, nonceRandom: UInt64, toTag: String) -> Outcome {
+                                  now: Int64, nonceRandom: UInt64, toTag: String, fingerprint: UInt64? = nil) -> Outcome {
         precondition(request.method == .register, "register() with \(request.method?.name ?? "a response")")
         func reply(_ code: Int, _ reason: String, _ headers: [(KnownHeader, String)] = [], note: String? = nil) -> Outcome {
             Outcome(response: request.makeResponse(statusCode: code, reason: reason, toTag: toTag, headers: headers),
@@ -100,10 +106,11 @@ public struct RegistrarCore<Peer: Sendable & Hashable>: Sendable {
         let username = userBytes.string
 
         let claimed: String
+        let retransmission: Bool
         switch authenticate(request, asProxy: false, source: source, lookup: lookup, now: now,
-                            nonceRandom: nonceRandom, toTag: toTag) {
-        case .authenticated(let user): claimed = user
-        case .refused(let response, let note): return Outcome(response: response, changes: [], note: note)
+                            nonceRandom: nonceRandom, toTag: toTag, fingerprint: fingerprint) {
+        case (.authenticated(let user), let again): (claimed, retransmission) = (user, again)
+        case (.refused(let response, let note), _): return Outcome(response: response, changes: [], note: note)
         }
         guard claimed == username else {
             return reply(403, "Authenticated as \(claimed), not \(username)")
@@ -123,12 +130,16 @@ public struct RegistrarCore<Peer: Sendable & Hashable>: Sendable {
         }
         var bindings = location.allBindings(for: username).filter { $0.expiresAtUnixSeconds > now }
         var changes: [BindingChange<Peer>] = []
+        /// Whether `binding` was set by this request already (a retransmission's first instance).
+        func setByThisRequest(_ binding: Binding<Peer>) -> Bool {
+            retransmission && binding.callID == callID && binding.cseq == cseq
+        }
         switch contacts {
         case nil:
             break
         case .wildcard:
             guard expiresHeader == 0 else { return reply(400, "Contact: * needs Expires: 0") }
-            if let stale = bindings.first(where: { $0.callID == callID && $0.cseq >= cseq }) {
+            if let stale = bindings.first(where: { $0.callID == callID && $0.cseq >= cseq && !setByThisRequest($0) }) {
                 return reply(500, "Out of order REGISTER (CSeq \(cseq) after \(stale.cseq))")
             }
             changes = bindings.map { .remove(username: username, contact: $0.contact) }
@@ -154,6 +165,7 @@ public struct RegistrarCore<Peer: Sendable & Hashable>: Sendable {
                     q = nil
                 }
                 let existing = bindings.firstIndex { $0.hasSameContact(as: contact) }
+                if let existing, setByThisRequest(bindings[existing]) { continue }
                 if let existing, bindings[existing].callID == callID, bindings[existing].cseq >= cseq {
                     return reply(500, "Out of order REGISTER (CSeq \(cseq) after \(bindings[existing].cseq))")
                 }
@@ -201,44 +213,59 @@ public struct RegistrarCore<Peer: Sendable & Hashable>: Sendable {
     /// `authenticate` with the account looked up by the credentials' user name.
     public mutating func authenticate(_ request: SIPMessage, asProxy: Bool, source: String, lookup: (String) -> Account?,
                                       now: Int64, nonceRandom: UInt64, toTag: String) -> AuthenticationResult {
+        authenticate(request, asProxy: asProxy, source: source, lookup: lookup, now: now, nonceRandom: nonceRandom,
+                     toTag: toTag, fingerprint: nil).result
+    }
+
+    /// `authenticate`, and whether the request is a retransmission of one accepted before (only
+    /// with the request's `fingerprint`: see `register`).
+    private mutating func authenticate(_ request: SIPMessage, asProxy: Bool, source: String, lookup: (String) -> Account?,
+                                       now: Int64, nonceRandom: UInt64, toTag: String,
+                                       fingerprint: UInt64?) -> (result: AuthenticationResult, retransmission: Bool) {
+        let result: AuthenticationResult
         if let until = throttle.bannedUntil(source, at: now) {
-            return .refused(request.makeResponse(statusCode: 403, reason: "Too many failed authentications",
-                                                 toTag: toTag, headers: [(.retryAfter, String(until - now))]),
-                            note: "refused \(request.method?.name ?? "request") from banned source \(source)")
+            return (.refused(request.makeResponse(statusCode: 403, reason: "Too many failed authentications",
+                                                  toTag: toTag, headers: [(.retryAfter, String(until - now))]),
+                             note: "refused \(request.method?.name ?? "request") from banned source \(source)"), false)
         }
         let credentials: DigestCredentials?
         do {
             credentials = try request.digestCredentials(realm: verifier.realm, proxy: asProxy)
         } catch {
-            return .refused(request.makeResponse(statusCode: 400, reason: "Bad \(asProxy ? "Proxy-" : "")Authorization: \(error)",
-                                                 toTag: toTag), note: nil)
+            return (.refused(request.makeResponse(statusCode: 400, reason: "Bad \(asProxy ? "Proxy-" : "")Authorization: \(error)",
+                                                  toTag: toTag), note: nil), false)
         }
         guard let credentials else {
-            return .refused(challenge(request, asProxy: asProxy, now: now, random: nonceRandom, stale: false, toTag: toTag), note: nil)
+            return (.refused(challenge(request, asProxy: asProxy, now: now, random: nonceRandom, stale: false, toTag: toTag),
+                             note: nil), false)
         }
         let claimed = credentials.username.string
         guard let account = lookup(claimed), account.username == claimed, account.enabled, account.realm == verifier.realm else {
-            return failed(request, asProxy: asProxy, source: source, now: now, random: nonceRandom, toTag: toTag,
-                          why: "authentication failed for \(claimed) from \(source) (unknown, disabled or other realm)")
+            return (failed(request, asProxy: asProxy, source: source, now: now, random: nonceRandom, toTag: toTag,
+                           why: "authentication failed for \(claimed) from \(source) (unknown, disabled or other realm)"), false)
         }
         let ha1 = credentials.algorithm == .sha256 ? account.ha1SHA256 : account.ha1MD5
         guard let method = request.method else { preconditionFailure("authenticate() with a response") }
         // The digest-uri is not compared with the Request-URI (RFC 7616 §3.4.6 would): sipp and
         // several softphones write the proxy's address there. A captured response cannot be
         // replayed for another request anyway: each nonce count is accepted once.
-        switch verifier.verify(credentials, method: method, requestURI: nil, ha1: ha1, now: now, nonceCounts: &nonceCounts) {
+        switch verifier.verify(credentials, method: method, requestURI: nil, ha1: ha1, now: now, request: fingerprint,
+                               nonceCounts: &nonceCounts) {
         case .authenticated:
             throttle.recordSuccess(from: source)
-            return .authenticated(username: claimed)
+            result = .authenticated(username: claimed)
+        case .retransmission:
+            return (.authenticated(username: claimed), true)
         case .stale, .replayed:
-            return .refused(challenge(request, asProxy: asProxy, now: now, random: nonceRandom, stale: true, toTag: toTag), note: nil)
+            result = .refused(challenge(request, asProxy: asProxy, now: now, random: nonceRandom, stale: true, toTag: toTag), note: nil)
         case .uriMismatch:
-            return .refused(request.makeResponse(statusCode: 400, reason: "Digest uri does not match the Request-URI", toTag: toTag),
-                            note: nil)
+            result = .refused(request.makeResponse(statusCode: 400, reason: "Digest uri does not match the Request-URI", toTag: toTag),
+                              note: nil)
         case .wrongResponse, .invalidNonce, .wrongRealm:
-            return failed(request, asProxy: asProxy, source: source, now: now, random: nonceRandom, toTag: toTag,
-                          why: "wrong password for \(claimed) from \(source)")
+            result = failed(request, asProxy: asProxy, source: source, now: now, random: nonceRandom, toTag: toTag,
+                            why: "wrong password for \(claimed) from \(source)")
         }
+        return (result, false)
     }
 
     private func challenge(_ request: SIPMessage, asProxy: Bool, now: Int64, random: UInt64, stale: Bool, toTag: String) -> SIPMessage {

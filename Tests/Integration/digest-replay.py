@@ -3,13 +3,17 @@
 only MD5, so a replayed nonce count and the SHA-256 challenge are checked here, over UDP on
 loopback, with the standard library only.
 
-    digest-replay.py HOST PORT USER PASSWORD [--expect-algorithms SHA-256,MD5] [--source IP]
+    digest-replay.py HOST PORT USER PASSWORD [--expect-algorithms SHA-256,MD5] [--source IP] [--retransmit]
 
 1. REGISTER without credentials → 401; the WWW-Authenticate headers are listed and, with
    --expect-algorithms, must offer exactly those algorithms in that order (RFC 8760 §2.4).
 2. REGISTER with a digest (the first offered algorithm this script knows: SHA-256 or MD5,
    qop=auth, nc=00000001) → 200.
-3. The very same Authorization again (same nonce, same nc, new CSeq and branch) → 401 with
+3. With --retransmit: the accepted REGISTER's very bytes again, as a client retransmits a
+   request it heard no answer to (RFC 3261 §17.1.2.2) → 200 again, with the same To tag and
+   the same binding (a stateless registrar answers a retransmission as it answered the first
+   instance, §8.2.7), not a 401 for the nonce count it already spent.
+4. The very same Authorization again (same nonce, same nc, new CSeq and branch) → 401 with
    stale=true (RFC 7616 §3.3, §5.12: a replayed nonce count is refused).
 Exits 0 when all hold, 1 with the reason otherwise. Bounded: 3 tries of 2 s per request.
 """
@@ -31,6 +35,20 @@ def fail(message):
 def challenges(response):
     return [line.split(":", 1)[1].strip() for line in response.split("\r\n")
             if line.lower().startswith("www-authenticate:")]
+
+
+def header_values(response, name):
+    return [line.split(":", 1)[1].strip() for line in response.split("\r\n")
+            if line.lower().startswith(name + ":")]
+
+
+def to_tag(response):
+    m = re.search(r";\s*tag\s*=\s*([^;\s,>]+)", header_values(response, "to")[0]) if header_values(response, "to") else None
+    return m.group(1) if m else None
+
+
+def contacts(response):
+    return [re.sub(r";expires=\d+", "", value) for value in header_values(response, "contact")]
 
 
 def param(challenge, name):
@@ -55,6 +73,7 @@ def main():
     parser.add_argument("password")
     parser.add_argument("--expect-algorithms")
     parser.add_argument("--source", default="127.0.0.1")
+    parser.add_argument("--retransmit", action="store_true")
     args = parser.parse_args()
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -64,8 +83,11 @@ def main():
     call_id = os.urandom(8).hex() + "@digest-replay"
     tag = os.urandom(4).hex()
     cseq = [0]
+    last = {}
 
-    def register(authorization=None):
+    def register(authorization=None, again=False):
+        if again:
+            return exchange(last["data"], last["branch"])
         cseq[0] += 1
         branch = "z9hG4bK" + os.urandom(6).hex()
         lines = [
@@ -82,6 +104,10 @@ def main():
         if authorization:
             lines.append(f"Authorization: {authorization}")
         data = ("\r\n".join(lines + ["Content-Length: 0", "", ""])).encode()
+        last.update(data=data, branch=branch)
+        return exchange(data, branch)
+
+    def exchange(data, branch):
         for _ in range(3):
             sock.sendto(data, (args.host, args.port))
             try:
@@ -127,6 +153,14 @@ def main():
     if status(second) != 200:
         fail(f"REGISTER with a {algorithm} digest: expected 200, got {second.splitlines()[0]}")
     print(f"{algorithm} digest accepted: 200")
+    if args.retransmit:
+        again = register(again=True)
+        if status(again) != 200:
+            fail(f"the accepted REGISTER retransmitted: expected 200 again, got {again.splitlines()[0]}")
+        if to_tag(again) != to_tag(second) or contacts(again) != contacts(second):
+            fail(f"the retransmission's 200 differs: To tag {to_tag(again)} against {to_tag(second)}, "
+                 f"Contact {contacts(again)} against {contacts(second)}")
+        print("the accepted REGISTER retransmitted: the same 200 (To tag and binding)")
     third = register(authorization)
     if status(third) != 401:
         fail(f"the same nonce and nc again: expected 401 stale=true, got {third.splitlines()[0]}")

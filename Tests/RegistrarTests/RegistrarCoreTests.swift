@@ -137,6 +137,42 @@ import SIPCore
         #expect(r.throttle.count == 0)  // stale and replayed are not failures
     }
 
+    @Test func aRetransmittedRegisterIsAnsweredAgainAndAnAlteredOneIsAReplay() throws {
+        var r = registrar()
+        func send(_ message: SIPMessage, from peer: String = "udp:a", at now: Int64) -> RegistrarCore<String>.Outcome {
+            r.register(message, from: peer, source: "192.0.2.10", lookup: { $0 == "alice" ? Self.alice : nil }, now: now,
+                       nonceRandom: 5, toTag: "t", fingerprint: message.fingerprint(from: peer))
+        }
+        let challenge = try #require(try challenges(send(request(cseq: 1), at: t0)).first)
+        let accepted = request(cseq: 2, authorization: answer(challenge))
+        let first = send(accepted, at: t0)
+        #expect(first.response.statusCode == 200 && first.changes.count == 1)
+
+        // The same bytes from the same source within Timer J: 200 again, the binding untouched.
+        let again = send(accepted, at: t0 + 5)
+        #expect(again.response.statusCode == 200)
+        #expect(again.changes.isEmpty)
+        #expect(again.response.values(.contact).map(\.string) == ["<sip:alice@192.0.2.10:5060>;expires=3595"])
+        #expect(r.location.bindings(for: "alice", at: t0 + 5).map(\.expiresAtUnixSeconds) == [t0 + 3600])
+
+        // The spent credentials on another Contact, the same bytes from elsewhere, or too late: replays.
+        let hijack = request(contacts: ["<sip:alice@203.0.113.5>"], cseq: 2, authorization: answer(challenge))
+        for (message, peer, now) in [(hijack, "udp:a", t0 + 5), (accepted, "udp:m", t0 + 5), (accepted, "udp:a", t0 + 32)] {
+            let replay = send(message, from: peer, at: now)
+            #expect(replay.response.statusCode == 401)
+            #expect(try challenges(replay).allSatisfy(\.stale))
+        }
+        #expect(r.location.bindings(for: "alice", at: t0 + 32).map(\.contact) == ["sip:alice@192.0.2.10:5060"])
+
+        // A removal of every binding, retransmitted: 200 both times.
+        let next = try #require(try challenges(send(request(cseq: 3), at: t0 + 40)).first)
+        let removal = request(contacts: ["*"], expires: 0, cseq: 4, authorization: answer(next))
+        #expect(send(removal, at: t0 + 40).changes == [.remove(username: "alice", contact: "sip:alice@192.0.2.10:5060")])
+        let removedAgain = send(removal, at: t0 + 41)
+        #expect(removedAgain.response.statusCode == 200 && removedAgain.changes.isEmpty)
+        #expect(r.location.bindingCount == 0)
+    }
+
     @Test func theAuthenticatedUserMustBeTheAddressOfRecord() throws {
         var r = registrar()
         let first = r.register(request(to: "bob", cseq: 1), from: "udp:a", source: "192.0.2.10", account: Self.alice, now: t0, nonceRandom: 1, toTag: "t")

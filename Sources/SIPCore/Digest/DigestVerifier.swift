@@ -3,6 +3,10 @@
 public enum DigestVerdict: Sendable, Equatable {
     /// Right response for a fresh nonce and a new nonce count: accept the request.
     case authenticated(IssuedNonce)
+    /// Right response and a fresh nonce, and the request is a retransmission of the one accepted
+    /// last with this nonce count (`NonceCountWindow.admit`): answer it as that one was answered
+    /// (RFC 3261 §8.2.7, §17.2.2). Only a caller that passed the request's fingerprint gets this.
+    case retransmission(IssuedNonce)
     /// Right response, but the nonce expired (RFC 7616 §3.3): challenge again with `stale=true`.
     case stale
     /// Right response and a fresh nonce, but the nonce count was used already, is too far behind,
@@ -63,9 +67,11 @@ public struct DigestVerifier: Sendable {
     /// Checks `credentials` for a request with `method`, answered with `ha1` (hex, for
     /// `credentials.algorithm`). With `requestURI`, the digest-uri must be equivalent to it
     /// (RFC 7616 §3.4.6; SIP URIs compared by RFC 3261 §19.1.4); pass nil to skip that check.
+    /// A stateless UAS passes the request's fingerprint (`SIPMessage.fingerprint(from:)`) as
+    /// `request`, to hear of a retransmission of a request it accepted (`.retransmission`).
     public func verify(
         _ credentials: DigestCredentials, method: SIPMethod, requestURI: URI?, ha1: String, now: Int64,
-        nonceCounts: inout NonceCountWindow
+        request: UInt64? = nil, nonceCounts: inout NonceCountWindow
     ) -> DigestVerdict {
         guard credentials.realm == realm else { return .wrongRealm }
         if let requestURI, !uriMatches(credentials.uri, requestURI) { return .uriMismatch }
@@ -74,8 +80,11 @@ public struct DigestVerifier: Sendable {
         if case .invalid = nonce { return .invalidNonce }
         guard responseMatches(credentials, method: method, ha1: ha1) else { return .wrongResponse }
         guard case .valid(let issued) = nonce else { return .stale }
-        guard nonceCounts.accept(issued, nc: credentials.nonceCount, now: now) else { return .replayed }
-        return .authenticated(issued)
+        switch nonceCounts.admit(issued, nc: credentials.nonceCount, request: request, now: now) {
+        case .fresh: return .authenticated(issued)
+        case .retransmission: return .retransmission(issued)
+        case .refused: return .replayed
+        }
     }
 
     /// Whether the client's response equals H(HA1:nonce:nc:cnonce:qop:H(method:uri)), compared in

@@ -89,14 +89,15 @@ struct ZvonokTransactionUser: TransactionUser, ServiceAnswerTaking {
     }
 
     /// The registrar answers REGISTER as a stateless UAS (§8.2.7), as Kamailio's does: the worker
-    /// opens no transaction for it. A retransmitted REGISTER is answered afresh; after a 200 its
-    /// nonce count is spent, so it gets 401 stale=true and the client authenticates again.
+    /// opens no transaction for it. A retransmitted REGISTER is answered afresh, with the same To
+    /// tag; one that was accepted is recognised by its fingerprint and gets its 200 again
+    /// (`RegistrarCore.register`), though its nonce count is spent.
     mutating func answerStatelessly(_ request: SIPMessage, from peer: SIPPeer, at now: Instant) -> SIPMessage? {
         request.method == .register ? register(request, from: peer) : nil
     }
 
     private func register(_ request: SIPMessage, from peer: SIPPeer) -> SIPMessage {
-        registrar.register(request, from: peer, toTag: tokens.token(), nonceRandom: tokens.nextUInt64())
+        registrar.register(request, from: peer, nonceRandom: tokens.nextUInt64())
     }
 
     /// A TU timer of the B2BUA (`TransactionUserTimer.call`), which must reach it even when idle.

@@ -91,13 +91,15 @@ final class RegistrarService: @unchecked Sendable {
         }
     }
 
-    /// Answers a REGISTER (§10.3).
-    func register(_ request: SIPMessage, from peer: SIPPeer, toTag: String, nonceRandom: UInt64) -> SIPMessage {
+    /// Answers a REGISTER (§10.3) as a stateless UAS (§8.2.7): the To tag is the request's
+    /// fingerprint, so a retransmission gets the same tag, and is recognised as one.
+    func register(_ request: SIPMessage, from peer: SIPPeer, nonceRandom: UInt64) -> SIPMessage {
         let now = Self.unixNow()
         let accounts = self.accounts
+        let fingerprint = request.fingerprint(from: peer)
         let outcome = core.withLock {
             $0.register(request, from: peer, source: peer.remote.ipText, lookup: accounts.account(username:), now: now,
-                        nonceRandom: nonceRandom, toTag: toTag)
+                        nonceRandom: nonceRandom, toTag: String(fingerprint, radix: 36), fingerprint: fingerprint)
         }
         if let note = outcome.note { logger.notice("\(note)") }
         persist(outcome.changes)

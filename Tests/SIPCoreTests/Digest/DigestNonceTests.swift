@@ -114,6 +114,34 @@ import Testing
         #expect(!window.accept(n, nc: .max, now: 1000))
     }
 
+    @Test func aRetransmissionOfTheLastAcceptedRequestIsToldApartFromAReplay() {
+        let window = Window(capacity: 8, lifetimeSeconds: Self.lifetime)
+        let n = Self.nonce(1000)
+        #expect(window.admit(n, nc: 1, request: 0xA, now: 1000) == .fresh)
+        // The same request again, within Timer J (32 s): a retransmission, as often as it comes.
+        #expect(window.admit(n, nc: 1, request: 0xA, now: 1000) == .retransmission)
+        #expect(window.admit(n, nc: 1, request: 0xA, now: 1031) == .retransmission)
+        // Another request with the spent count, or none named, or the same one too late: a replay.
+        #expect(window.admit(n, nc: 1, request: 0xB, now: 1031) == .refused)
+        #expect(window.admit(n, nc: 1, request: nil, now: 1031) == .refused)
+        #expect(window.admit(n, nc: 1, request: 0xA, now: 1032) == .refused)
+        // Once a higher count is accepted, only its request is retransmitted.
+        #expect(window.admit(n, nc: 3, request: 0xC, now: 1040) == .fresh)
+        #expect(window.admit(n, nc: 3, request: 0xC, now: 1041) == .retransmission)
+        #expect(window.admit(n, nc: 2, request: 0xD, now: 1041) == .fresh)  // reordered, accepted once
+        #expect(window.admit(n, nc: 2, request: 0xD, now: 1041) == .refused)
+        #expect(window.admit(n, nc: 3, request: 0xC, now: 1041) == .retransmission)
+        // A request accepted without a fingerprint has no retransmissions.
+        #expect(window.admit(n, nc: 4, request: nil, now: 1042) == .fresh)
+        #expect(window.admit(n, nc: 4, request: nil, now: 1042) == .refused)
+        // `accept` names no request: a retransmission is a replay to it.
+        let other = Self.nonce(1001)
+        #expect(window.admit(other, nc: 1, request: 0xE, now: 1042) == .fresh)
+        #expect(!window.accept(other, nc: 1, now: 1042))
+        // An expired nonce has no retransmissions either.
+        #expect(window.admit(other, nc: 1, request: 0xE, now: 1301) == .refused)
+    }
+
     @Test func expiredNoncesAreRefusedAndForgotten() {
         let window = Window(capacity: 8, lifetimeSeconds: Self.lifetime)
         #expect(window.accept(Self.nonce(1000), nc: 1, now: 1000))
@@ -152,6 +180,9 @@ final class Window {
     var state: NonceCountWindow
     init(capacity: Int, lifetimeSeconds: Int64) { state = NonceCountWindow(capacity: capacity, lifetimeSeconds: lifetimeSeconds) }
     func accept(_ nonce: IssuedNonce, nc: UInt32, now: Int64) -> Bool { state.accept(nonce, nc: nc, now: now) }
+    func admit(_ nonce: IssuedNonce, nc: UInt32, request: UInt64?, now: Int64) -> NonceCountWindow.Admission {
+        state.admit(nonce, nc: nc, request: request, now: now)
+    }
     var count: Int { state.count }
     var evictedThrough: Int64 { state.evictedThrough }
 }
