@@ -17,6 +17,10 @@ import SIPCore
 ///
 /// A client and a server transaction never share a key (`side`), so a request that spirals back
 /// to its sender finds its server transaction, not the client transaction that sent it.
+///
+/// The key's bytes are copies of their own (`ByteString.detached`), not views into the message:
+/// an id outlives its request in the table, the timers and the transaction user's maps (the 32 s
+/// of an INVITE's Accepted state), and a view would keep the whole message buffer alive there.
 public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
     /// Which end of the transaction this element is: client (§17.1) or server (§17.2).
     public enum Side: Sendable, Hashable { case client, server }
@@ -58,14 +62,14 @@ public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
         guard request.isRequest, let method = request.method, let via = try? request.topVia() else { return nil }
         let keyMethod: SIPMethod = method == .ack ? .invite : method
         if via.hasRFC3261Branch, let branch = via.branch {
-            self.init(side: .server, method: keyMethod, key: .branch(branch, sentBy: Self.sentBy(of: via)))
+            self.init(side: .server, method: keyMethod, key: .branch(branch.detached, sentBy: Self.sentBy(of: via)))
             return
         }
         guard let uri = request.requestURIText, let cseq = try? request.cseq(), let callID = try? request.callID(),
               let from = try? request.from(), let to = try? request.to() else { return nil }
         self.init(side: .server, method: keyMethod, key: .rfc2543(RFC2543Key(
-            requestURI: uri, toTag: to.tag, fromTag: from.tag, callID: callID, cseqNumber: cseq.number,
-            topVia: via.text)))
+            requestURI: uri.detached, toTag: to.tag?.detached, fromTag: from.tag?.detached, callID: callID.detached,
+            cseqNumber: cseq.number, topVia: via.text.detached)))
     }
 
     /// The client transaction key of a request this element sends; nil unless its top Via has an
@@ -73,7 +77,7 @@ public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
     public init?(clientRequest request: SIPMessage) {
         guard request.isRequest, let method = request.method, method != .ack, let via = try? request.topVia(),
               via.hasRFC3261Branch, let branch = via.branch else { return nil }
-        self.init(side: .client, method: method, key: .branch(branch, sentBy: ByteString([UInt8]())))
+        self.init(side: .client, method: method, key: .branch(branch.detached, sentBy: ByteString([UInt8]())))
     }
 
     /// The client transaction key a received response matches (§17.1.3); nil when its top Via has
@@ -81,7 +85,7 @@ public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
     public init?(response: SIPMessage) {
         guard response.isResponse, let via = try? response.topVia(), via.hasRFC3261Branch, let branch = via.branch,
               let cseq = try? response.cseq(), cseq.method != .ack else { return nil }
-        self.init(side: .client, method: cseq.method, key: .branch(branch, sentBy: ByteString([UInt8]())))
+        self.init(side: .client, method: cseq.method, key: .branch(branch.detached, sentBy: ByteString([UInt8]())))
     }
 
     init(side: Side, method: SIPMethod, key: Key) {
@@ -127,6 +131,7 @@ public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `host[:port]`, the host lower-cased.
+    /// The sent-by, host lower-cased, in a buffer of its own.
     private static func sentBy(of via: Via) -> ByteString {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(via.host.count + 6)

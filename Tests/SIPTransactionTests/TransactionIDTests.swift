@@ -59,6 +59,21 @@ import Testing
         #expect(try server(Messages.request("CANCEL", branch: nil)).forCancelledInvite == invite)
     }
 
+    @Test func keysHoldCopiesNotViewsIntoTheMessage() throws {
+        // A view into the message would start at the branch's offset in the message's buffer; a
+        // copy of its own starts at 0 and ends with the branch.
+        func ownsItsBytes(_ b: ByteString?) -> Bool { b.map { $0.bytes.startIndex == 0 && $0.bytes.endIndex == $0.count } ?? false }
+        let invite = Messages.invite()
+        #expect(ownsItsBytes(try server(invite).branch))
+        #expect(ownsItsBytes(TransactionID(clientRequest: invite)?.branch))
+        #expect(ownsItsBytes(TransactionID(response: Messages.response(180, to: invite))?.branch))
+        guard case .rfc2543(let old) = try server(Messages.invite(branch: nil)).key else {
+            Issue.record("no RFC 2543 key")
+            return
+        }
+        #expect([old.requestURI, old.callID, old.topVia].allSatisfy(ownsItsBytes) && ownsItsBytes(old.fromTag))
+    }
+
     @Test func clientKeysNeedTheMagicCookieAndNoAck() {
         #expect(TransactionID(clientRequest: Messages.invite(branch: nil)) == nil)
         #expect(TransactionID(clientRequest: Messages.invite(branch: "old1")) == nil)

@@ -25,6 +25,11 @@ public struct ByteString: Sendable, Hashable, CustomStringConvertible, CustomDeb
     public var count: Int { bytes.count }
     public var isEmpty: Bool { bytes.isEmpty }
 
+    /// The same bytes in storage of their own, exactly their size: what to keep when the value
+    /// outlives the message it was cut from, which it would otherwise keep alive whole (a
+    /// transaction's key, held for the 32 s of Timer L or M, would hold its INVITE's buffer).
+    public var detached: ByteString { ByteString(Array(bytes)) }
+
     /// The bytes decoded as UTF-8 (invalid sequences become U+FFFD).
     public var string: String { String(decoding: bytes, as: UTF8.self) }
     public var description: String { string }
