@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include "CDatagramBatch.h"
 
 int zv_receive_datagrams(int fd, zv_datagram_slot *slots, unsigned count) {
@@ -17,13 +18,34 @@ int zv_receive_datagrams(int fd, zv_datagram_slot *slots, unsigned count) {
         messages[i].msg_hdr.msg_iovlen = 1;
         messages[i].msg_hdr.msg_name = &slots[i].source;
         messages[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_storage);
+        messages[i].msg_hdr.msg_control = slots[i].control;
+        messages[i].msg_hdr.msg_controllen = sizeof slots[i].control;
     }
     int received = recvmmsg(fd, messages, count, MSG_WAITFORONE, NULL);
     for (int i = 0; i < received; i++) {
         slots[i].length = messages[i].msg_len;
         slots[i].truncated = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+        slots[i].arrival_ns = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&messages[i].msg_hdr); c != NULL; c = CMSG_NXTHDR(&messages[i].msg_hdr, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+                struct timespec stamp;
+                memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+                slots[i].arrival_ns = (int64_t)stamp.tv_sec * 1000000000 + stamp.tv_nsec;
+            }
+        }
     }
     return received;
+}
+
+int zv_enable_receive_timestamps(int fd) {
+    int on = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+}
+
+int64_t zv_realtime_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
 int zv_send_datagrams(int fd, const zv_outgoing_datagram *datagrams, unsigned count) {

@@ -96,8 +96,15 @@ final class DatagramReader: @unchecked Sendable {
     private func deliver(_ slots: UnsafeMutablePointer<zv_datagram_slot>, count: Int) {
         queue.sync {
             guard let batch else { return handle(slots, count: count) }
-            batch { handle(slots, count: count) }
+            batch(Self.queueDelay(ofArrival: slots[0].arrival_ns)) { handle(slots, count: count) }
         }
+    }
+
+    /// How long ago the kernel received a datagram stamped `arrivalNanoseconds` (nil: no stamp).
+    /// Both clocks are CLOCK_REALTIME; a clock stepped back reads as no delay.
+    static func queueDelay(ofArrival arrivalNanoseconds: Int64) -> Duration? {
+        guard arrivalNanoseconds > 0 else { return nil }
+        return .nanoseconds(max(0, zv_realtime_ns() - arrivalNanoseconds))
     }
 
     private func handle(_ slots: UnsafeMutablePointer<zv_datagram_slot>, count: Int) {

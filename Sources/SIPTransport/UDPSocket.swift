@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Dispatch
+import CDatagramBatch
 
 /// One non-blocking UDP socket (RFC 3261 §18 over UDP), read for a worker by a thread of its own
 /// (`DatagramReader`: recvmmsg batches handled on the worker's serial queue). Each worker binds
@@ -15,7 +16,9 @@ public final class UDPSocket: @unchecked Sendable {
     public typealias Handler = @Sendable (_ bytes: UnsafeRawBufferPointer, _ source: SocketAddress, _ truncated: Bool) -> Void
     /// Runs around each batch of reads: it must call its argument, which runs the handler for
     /// every datagram of the batch, once (a worker holds its sends meanwhile; `DatagramOutbox`).
-    public typealias BatchWrapper = @Sendable (_ handleBatch: () -> Void) -> Void
+    /// `queueDelay` is how long the batch's oldest datagram waited in the socket, from the
+    /// kernel's receive timestamp (nil when there is none): how far behind the reader is.
+    public typealias BatchWrapper = @Sendable (_ queueDelay: Duration?, _ handleBatch: () -> Void) -> Void
 
     public let fd: Int32
     public let localAddress: SocketAddress
@@ -29,6 +32,7 @@ public final class UDPSocket: @unchecked Sendable {
         if reusePort { Socket.setOption(fd, SOL_SOCKET, SO_REUSEPORT, 1) }
         Socket.setOption(fd, SOL_SOCKET, SO_RCVBUF, 4 << 20)
         Socket.setOption(fd, SOL_SOCKET, SO_SNDBUF, 4 << 20)
+        _ = zv_enable_receive_timestamps(fd)  // without them, batches carry no queue delay
         do {
             try Socket.bind(fd, to: address)
         } catch {

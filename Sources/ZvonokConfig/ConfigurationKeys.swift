@@ -59,6 +59,9 @@ public enum ConfigurationKeys {
         },
         Key(name: "limits.maxTransactions", restartRequired: false) { $0.limits.maxTransactions != $1.limits.maxTransactions },
         Key(name: "limits.udpMTUBytes", restartRequired: false) { $0.limits.udpMTUBytes != $1.limits.udpMTUBytes },
+        Key(name: "limits.overloadQueueDelayMilliseconds", restartRequired: false) {
+            $0.limits.overloadQueueDelayMilliseconds != $1.limits.overloadQueueDelayMilliseconds
+        },
         Key(name: "log.level", restartRequired: false) { $0.log.level != $1.log.level },
         Key(name: "database.path", restartRequired: true) { $0.database.path != $1.database.path },
         Key(name: "metrics.address", restartRequired: true) { $0.metrics.address != $1.metrics.address },

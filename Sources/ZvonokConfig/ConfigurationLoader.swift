@@ -76,6 +76,7 @@ public enum ConfigurationLoader {
         if let v = values.int("limits.tcpIdleTimeoutSeconds") { configuration.limits.tcpIdleTimeoutSeconds = v }
         if let v = values.int("limits.maxTransactions") { configuration.limits.maxTransactions = v }
         if let v = values.int("limits.udpMTUBytes") { configuration.limits.udpMTUBytes = v }
+        if let v = values.int("limits.overloadQueueDelayMilliseconds") { configuration.limits.overloadQueueDelayMilliseconds = v }
         if let level = values.string("log.level") {
             if let parsed = ZvonokConfiguration.Log.Level(rawValue: level.lowercased()) {
                 configuration.log.level = parsed

@@ -11,6 +11,7 @@ extension ZvonokConfiguration {
         "limits.tcpIdleTimeoutSeconds": 1...86_400,
         "limits.maxTransactions": 1...10_000_000,
         "limits.udpMTUBytes": 576...65_507,
+        "limits.overloadQueueDelayMilliseconds": 0...10_000,
         "metrics.port": 0...65_535,
         "shutdown.gracePeriodSeconds": 0...3600,
         "registrar.minExpiresSeconds": 1...86_400,
@@ -107,6 +108,7 @@ extension ZvonokConfiguration {
         check("limits.tcpIdleTimeoutSeconds", limits.tcpIdleTimeoutSeconds)
         check("limits.maxTransactions", limits.maxTransactions)
         check("limits.udpMTUBytes", limits.udpMTUBytes)
+        check("limits.overloadQueueDelayMilliseconds", limits.overloadQueueDelayMilliseconds)
         if !skipped.contains("limits.maxConnectionsPerIP"), !skipped.contains("limits.maxConnections"),
            limits.maxConnections > 0, limits.maxConnectionsPerIP > limits.maxConnections {
             report("limits.maxConnectionsPerIP",

@@ -142,16 +142,23 @@ public struct ZvonokConfiguration: Sendable, Equatable {
         /// A request larger than this goes over TCP instead of UDP (RFC 3261 §18.1.1 uses 1300
         /// when the path MTU is unknown), default 1300; 576–65507.
         public var udpMTUBytes: Int
+        /// Overload: while a worker's UDP datagrams have waited in its socket longer than this, it
+        /// answers new requests (outside dialogs, matching no transaction) 503 with Retry-After
+        /// and keeps serving the calls it has. 0–10000; default 0, which never refuses (at 100 ms
+        /// it also refuses bursts near capacity that would have been served: bench/README.md).
+        public var overloadQueueDelayMilliseconds: Int
 
         /// Limits with their defaults unless given.
         public init(maxMessageBytes: Int = 65_535, maxConnectionsPerIP: Int = 64, maxConnections: Int = 10_000,
-                    tcpIdleTimeoutSeconds: Int = 600, maxTransactions: Int = 100_000, udpMTUBytes: Int = 1300) {
+                    tcpIdleTimeoutSeconds: Int = 600, maxTransactions: Int = 100_000, udpMTUBytes: Int = 1300,
+                    overloadQueueDelayMilliseconds: Int = 0) {
             self.maxMessageBytes = maxMessageBytes
             self.maxConnectionsPerIP = maxConnectionsPerIP
             self.maxConnections = maxConnections
             self.tcpIdleTimeoutSeconds = tcpIdleTimeoutSeconds
             self.maxTransactions = maxTransactions
             self.udpMTUBytes = udpMTUBytes
+            self.overloadQueueDelayMilliseconds = overloadQueueDelayMilliseconds
         }
 
         /// The parser's limits with `maxMessageBytes` from this configuration and SIPCore's

@@ -77,7 +77,7 @@ import Testing
         let receiver = try UDPSocket(bindingTo: SocketAddress(ip: "127.0.0.1", port: 0)!, reusePort: false)
         let sender = try UDPSocket(bindingTo: SocketAddress(ip: "127.0.0.1", port: 0)!, reusePort: false)
         let state = Mutex<(inside: Bool, batches: Int, handled: Int, outside: Int)>((false, 0, 0, 0))
-        receiver.startReading(on: queue, maxDatagramBytes: 100, batch: { handleBatch in
+        receiver.startReading(on: queue, maxDatagramBytes: 100, batch: { _, handleBatch in
             state.withLock { $0.inside = true; $0.batches += 1 }
             handleBatch()
             state.withLock { $0.inside = false }
@@ -90,6 +90,31 @@ import Testing
         #expect(final.handled == 100)
         #expect(final.outside == 0)
         #expect(final.batches >= 1 && final.batches <= 100)
+        queue.sync { receiver.close() }
+        sender.close()
+    }
+
+    /// A batch tells how long its oldest datagram waited in the socket (the kernel's receive
+    /// timestamp against the time the worker's queue runs it): how far behind the reader is.
+    @Test func aBatchTellsHowLongItsOldestDatagramWaited() throws {
+        let queue = DispatchQueue(label: "outbox-delay")
+        let receiver = try UDPSocket(bindingTo: SocketAddress(ip: "127.0.0.1", port: 0)!, reusePort: false)
+        let sender = try UDPSocket(bindingTo: SocketAddress(ip: "127.0.0.1", port: 0)!, reusePort: false)
+        let delays = Mutex<[Duration?]>([])
+        receiver.startReading(on: queue, maxDatagramBytes: 100, batch: { delay, handleBatch in
+            delays.withLock { $0.append(delay) }
+            handleBatch()
+        }) { _, _, _ in }
+        sender.send(Array("prompt".utf8), to: receiver.localAddress)
+        #expect(eventually { delays.withLock { $0.count } == 1 })
+        // The worker's queue is busy for 400 ms while the next datagram waits in the socket.
+        queue.async { usleep(400_000) }
+        sender.send(Array("late".utf8), to: receiver.localAddress)
+        #expect(eventually { delays.withLock { $0.count } == 2 })
+        let seen = delays.withLock { $0 }
+        let prompt = try #require(seen[0]), late = try #require(seen[1])
+        #expect(late >= .milliseconds(250))
+        #expect(prompt < late)
         queue.sync { receiver.close() }
         sender.close()
     }

@@ -11,7 +11,8 @@ import Testing
         #expect(d.domain == "" && d.realm == "" && d.advertisedAddress == nil && d.workers == 0)
         #expect(d.timers == .init(t1Milliseconds: 500, t2Milliseconds: 4000, t4Milliseconds: 5000))
         #expect(d.limits == .init(maxMessageBytes: 65_535, maxConnectionsPerIP: 64, maxConnections: 10_000,
-                                  tcpIdleTimeoutSeconds: 600, maxTransactions: 100_000, udpMTUBytes: 1300))
+                                  tcpIdleTimeoutSeconds: 600, maxTransactions: 100_000, udpMTUBytes: 1300,
+                                  overloadQueueDelayMilliseconds: 0))
         #expect(d.log.level == .info)
         #expect(d.database.path == "/var/lib/zvonok/zvonok.sqlite")
         #expect(d.metrics.address == "127.0.0.1" && d.metrics.port == 9090 && !d.metrics.isExposedBeyondLoopback)
@@ -57,6 +58,7 @@ import Testing
           tcpIdleTimeoutSeconds: 120
           maxTransactions: 5000
           udpMTUBytes: 1200
+          overloadQueueDelayMilliseconds: 250
         log:
           level: warning
         database:
@@ -97,7 +99,8 @@ import Testing
             domain: "voip.example", realm: "Voip Realm", advertisedAddress: "sip.voip.example:5070", workers: 3,
             timers: .init(t1Milliseconds: 250, t2Milliseconds: 2000, t4Milliseconds: 2500),
             limits: .init(maxMessageBytes: 8192, maxConnectionsPerIP: 8, maxConnections: 500,
-                          tcpIdleTimeoutSeconds: 120, maxTransactions: 5000, udpMTUBytes: 1200),
+                          tcpIdleTimeoutSeconds: 120, maxTransactions: 5000, udpMTUBytes: 1200,
+                          overloadQueueDelayMilliseconds: 250),
             log: .init(level: .warning), database: .init(path: "/srv/zvonok/db.sqlite"),
             metrics: .init(address: "::1", port: 9191), shutdown: .init(gracePeriodSeconds: 10),
             registrar: .init(minExpiresSeconds: 30, maxExpiresSeconds: 7200, defaultExpiresSeconds: 600, maxBindingsPerUser: 4),
@@ -147,6 +150,7 @@ import Testing
         ("limits.tcpIdleTimeoutSeconds", "ZVONOK_LIMITS_TCP_IDLE_TIMEOUT_SECONDS", "60"),
         ("limits.maxTransactions", "ZVONOK_LIMITS_MAX_TRANSACTIONS", "777"),
         ("limits.udpMTUBytes", "ZVONOK_LIMITS_UDP_MTUBYTES", "1400"),
+        ("limits.overloadQueueDelayMilliseconds", "ZVONOK_LIMITS_OVERLOAD_QUEUE_DELAY_MILLISECONDS", "150"),
         ("log.level", "ZVONOK_LOG_LEVEL", "trace"),
         ("database.path", "ZVONOK_DATABASE_PATH", "/tmp/z.sqlite"),
         ("metrics.address", "ZVONOK_METRICS_ADDRESS", "0.0.0.0"),

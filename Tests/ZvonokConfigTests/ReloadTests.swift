@@ -19,6 +19,7 @@ import Testing
         new.limits.tcpIdleTimeoutSeconds = 30
         new.limits.maxTransactions = 10
         new.limits.udpMTUBytes = 1200
+        new.limits.overloadQueueDelayMilliseconds = 50
         new.advertisedAddress = "203.0.113.7"
         new.shutdown.gracePeriodSeconds = 5
         new.registrar.maxBindingsPerUser = 3
@@ -27,7 +28,8 @@ import Testing
         #expect(base.changedKeys(to: new) == [
             "advertisedAddress", "timers.t1Milliseconds", "timers.t2Milliseconds",
             "timers.t4Milliseconds", "limits.maxConnectionsPerIP", "limits.maxConnections",
-            "limits.tcpIdleTimeoutSeconds", "limits.maxTransactions", "limits.udpMTUBytes", "log.level",
+            "limits.tcpIdleTimeoutSeconds", "limits.maxTransactions", "limits.udpMTUBytes",
+            "limits.overloadQueueDelayMilliseconds", "log.level",
             "shutdown.gracePeriodSeconds", "registrar.maxBindingsPerUser", "authentication.maxFailures",
         ])
     }

@@ -22,6 +22,8 @@ import Testing
         ("limits: {tcpIdleTimeoutSeconds: 0}", [:], "limits.tcpIdleTimeoutSeconds: 0 is less than the minimum (1)"),
         ("limits: {maxTransactions: 0}", [:], "limits.maxTransactions: 0 is less than the minimum (1)"),
         ("limits: {udpMTUBytes: 100}", [:], "limits.udpMTUBytes: 100 is less than the minimum (576)"),
+        ("limits: {overloadQueueDelayMilliseconds: 20000}", [:],
+         "limits.overloadQueueDelayMilliseconds: 20000 is more than the maximum (10000)"),
         ("workers: -1", [:], "workers: -1 is less than the minimum (0)"),
         ("workers: 5000", [:], "workers: 5000 is more than the maximum (1024)"),
         ("log: {level: verbose}", [:],
@@ -104,7 +106,7 @@ import Testing
             "timers.t1milliseconds: unknown key (line 4); did you mean timers.t1Milliseconds?",
             "timers.t3Milliseconds: unknown key (line 5); did you mean timers.t1Milliseconds?",
             "limits: expected a mapping with the keys maxMessageBytes, maxConnectionsPerIP, maxConnections, "
-                + "tcpIdleTimeoutSeconds, maxTransactions, udpMTUBytes (line 6)",
+                + "tcpIdleTimeoutSeconds, maxTransactions, udpMTUBytes, overloadQueueDelayMilliseconds (line 6)",
             "log.level: expected a value, found a mapping (line 9)",
             "listen[0]: expected a string, found a mapping (line 11)",
             "colour: unknown key (line 12)",

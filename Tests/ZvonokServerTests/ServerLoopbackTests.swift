@@ -42,9 +42,14 @@ final class SharedCount: Sendable {
 struct CountingResponder: TransactionUser {
     var inner = BuiltInResponder<SIPPeer>(makeTag: { "srv" })
     let delivered: SharedCount
+    /// A request with this Call-ID keeps the worker busy for 400 ms before it is answered.
+    var slowCallID: String? = nil
 
     mutating func handle(_ event: TransactionUserEvent<SIPPeer>, at now: Instant) -> [TransactionUserAction<SIPPeer>] {
-        if case .request = event { delivered.bump() }
+        if case .request(let request, _, _, _) = event {
+            delivered.bump()
+            if let slowCallID, (try? request.callID())??.string == slowCallID { usleep(400_000) }
+        }
         return inner.handle(event, at: now)
     }
 }
@@ -95,17 +100,19 @@ struct StatelessOptionsResponder: TransactionUser {
         let udp: SocketAddress
         let tcp: SocketAddress
 
-        init(workers: Int = 2, tcpIdleTimeout: Duration = .seconds(600), stateless: Bool = false) throws {
+        init(workers: Int = 2, tcpIdleTimeout: Duration = .seconds(600), stateless: Bool = false,
+             slowCallID: String? = nil, overloadQueueDelay: Duration? = nil) throws {
             let options = SIPServer.Options(
                 listen: [ListenAddress(transport: .udp, address: SocketAddress(ip: "127.0.0.1", port: 0)!),
                          ListenAddress(transport: .tcp, address: SocketAddress(ip: "127.0.0.1", port: 0)!)],
                 workerCount: workers, worker: WorkerSettings(parserLimits: SIPParserLimits(maxMessageBytes: 4000),
-                                                             tcpIdleTimeout: tcpIdleTimeout),
+                                                             tcpIdleTimeout: tcpIdleTimeout,
+                                                             overloadQueueDelay: overloadQueueDelay),
                 connectionLimits: .init(maxConnections: 10, maxConnectionsPerIP: 10))
             let delivered = self.delivered
             let answered = self.answeredStatelessly
             server = SIPServer(options: options, metrics: metrics, logger: Logger(label: "test")) { _, _ -> any TransactionUser<SIPPeer> in
-                let counting = CountingResponder(delivered: delivered)
+                let counting = CountingResponder(delivered: delivered, slowCallID: slowCallID)
                 return stateless ? StatelessOptionsResponder(inner: counting, answered: answered) : counting
             }
             try server.start()
@@ -229,6 +236,53 @@ struct StatelessOptionsResponder: TransactionUser {
         let reply = try #require(h.reply(1))
         #expect(reply.statusCode == 503)
         #expect(reply.firstValue(.retryAfter) == "5")
+    }
+
+    /// Sends an OPTIONS (its transaction stays open, Completed), then a request that keeps the
+    /// worker busy for 400 ms, and meanwhile: the first OPTIONS again, a new OPTIONS and an INFO
+    /// inside a dialog, all three waiting in the socket. Returns every reply by Call-ID.
+    private func repliesToALateBatch(_ h: Harness) throws -> [String: [Int]] {
+        let open = Self.request(branch: "z9hG4bKo1", callID: "open")
+        h.send(open)
+        #expect(try #require(h.reply(1)).statusCode == 200)
+        h.send(Self.request(branch: "z9hG4bKo2", callID: "slow"))
+        usleep(50_000)
+        h.send(open)
+        h.send(Self.request(branch: "z9hG4bKo3", callID: "new"))
+        h.send(Self.request("INFO", branch: "z9hG4bKo4", callID: "dialog")
+            .replacing(Array("To: <sip:zvonok.example>".utf8), with: Array("To: <sip:zvonok.example>;tag=srv".utf8)))
+        _ = try #require(h.reply(5))
+        var byCallID: [String: [Int]] = [:]
+        for reply in h.received.messages.withLock({ $0 }) {
+            byCallID[(try? reply.callID())??.string ?? "", default: []].append(reply.statusCode ?? 0)
+        }
+        return byCallID
+    }
+
+    /// Datagrams that waited in the socket longer than the overload limit (here 100 ms): new
+    /// requests get 503 with Retry-After, while a retransmission of an open transaction and a
+    /// request inside a dialog are served as usual.
+    @Test func aWorkerBehindRefusesNewRequestsAndServesWhatItHas() throws {
+        let h = try Harness(workers: 1, slowCallID: "slow", overloadQueueDelay: .milliseconds(100))
+        defer { h.stop() }
+        let replies = try repliesToALateBatch(h)
+        #expect(replies["slow"] == [200])
+        #expect(replies["open"] == [200, 200])
+        #expect(replies["new"] == [503])
+        #expect(h.received.messages.withLock { $0 }.first { (try? $0.callID())??.string == "new" }?.firstValue(.retryAfter) == "5")
+        #expect(replies["dialog"]?.contains(503) == false)
+        #expect(h.delivered.current == 3)  // the first OPTIONS, the slow one and the INFO
+        #expect(h.metrics["refusal overload"] == 1)
+    }
+
+    /// Without an overload limit (the default), a late batch is served whole.
+    @Test func withoutALimitALateBatchIsServed() throws {
+        let h = try Harness(workers: 1, slowCallID: "slow")
+        defer { h.stop() }
+        let replies = try repliesToALateBatch(h)
+        #expect(replies["new"] == [200])
+        #expect(h.delivered.current == 4)
+        #expect(h.metrics["refusal overload"] == 0)
     }
 }
 

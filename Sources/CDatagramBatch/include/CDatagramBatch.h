@@ -2,16 +2,21 @@
 #define ZVONOK_CDATAGRAMBATCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 /// One datagram slot for `zv_receive_datagrams`: the caller's buffer, and what the call wrote
-/// into it (bytes, sender, whether the datagram was longer than the buffer).
+/// into it (bytes, sender, whether the datagram was longer than the buffer, and when the kernel
+/// received it: `arrival_ns`, CLOCK_REALTIME nanoseconds, 0 unless the socket has
+/// SO_TIMESTAMPNS on).
 typedef struct zv_datagram_slot {
     void *buffer;
     size_t capacity;
     size_t length;
     int truncated;
     struct sockaddr_storage source;
+    int64_t arrival_ns;
+    char control[64];
 } zv_datagram_slot;
 
 /// The most slots one call fills.
@@ -37,6 +42,12 @@ typedef struct zv_outgoing_datagram {
 /// sent. When fewer than `count` left, the next one failed; sendmmsg does not say why (a plain
 /// sendto of that one does), and the rest were not tried.
 int zv_send_datagrams(int fd, const zv_outgoing_datagram *datagrams, unsigned count);
+
+/// Turns on the kernel's receive timestamps (SO_TIMESTAMPNS) for `fd`; 0, or -1 with errno.
+int zv_enable_receive_timestamps(int fd);
+
+/// Now on CLOCK_REALTIME, in nanoseconds: the clock of `arrival_ns`.
+int64_t zv_realtime_ns(void);
 
 /// Names the calling thread (pthread_setname_np; at most 15 bytes are kept), for top -H and perf.
 void zv_name_current_thread(const char *name);

@@ -29,7 +29,9 @@ public enum ServerAssembly {
                        maxTransactions: configuration.limits.maxTransactions,
                        tcpIdleTimeout: .seconds(configuration.limits.tcpIdleTimeoutSeconds),
                        udpMTUBytes: configuration.limits.udpMTUBytes,
-                       advertisedAddress: configuration.advertisedAddress)
+                       advertisedAddress: configuration.advertisedAddress,
+                       overloadQueueDelay: configuration.limits.overloadQueueDelayMilliseconds == 0
+                           ? nil : .milliseconds(configuration.limits.overloadQueueDelayMilliseconds))
     }
 
     public static func connectionLimits(for configuration: ZvonokConfiguration) -> ConnectionTable.Limits {

@@ -20,7 +20,7 @@ import Synchronization
 /// | `zvonok_sip_transactions_alive` | gauge | `worker` | transactions in each worker's table |
 /// | `zvonok_worker_queue_depth` | gauge | `worker` | events waiting in each worker's queue |
 /// | `zvonok_tcp_connections` | gauge | — | open TCP connections |
-/// | `zvonok_refusals_total` | counter | `reason` | work refused at a limit: `connection_limit`, `per_ip_limit`, `table_full` |
+/// | `zvonok_refusals_total` | counter | `reason` | work refused at a limit: `connection_limit`, `per_ip_limit`, `table_full`, `queue_full`, `overload` |
 ///
 /// `method` is one of INVITE ACK BYE CANCEL OPTIONS REGISTER MESSAGE INFO UPDATE PRACK SUBSCRIBE
 /// NOTIFY REFER PUBLISH, or `other` for an extension method. `code` is the exact status code
@@ -83,6 +83,8 @@ public final class ServerMetrics: Sendable {
         case tableFull = "table_full"
         /// A full hand-off queue of a worker (messages dropped).
         case queueFull = "queue_full"
+        /// A new request refused with 503 while the worker was behind (`WorkerSettings.overloadQueueDelay`).
+        case overload = "overload"
     }
 
     /// The number of workers whose gauges exist.
@@ -148,6 +150,7 @@ public final class ServerMetrics: Sendable {
         case .perIPLimit: refusalCounters[1]
         case .tableFull: refusalCounters[2]
         case .queueFull: refusalCounters[3]
+        case .overload: refusalCounters[4]
         }
     }
 

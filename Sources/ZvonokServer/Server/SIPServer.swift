@@ -113,7 +113,9 @@ public final class SIPServer: @unchecked Sendable {
             for (listenerIndex, socket) in own {
                 socket.startReading(on: worker.queue, maxDatagramBytes: maxDatagramBytes,
                                     threadName: "zvonok-udp-\(worker.index)",
-                                    batch: { [unowned worker] handleBatch in worker.holdingUDPSends(handleBatch) }) {
+                                    batch: { [unowned worker] queueDelay, handleBatch in
+                                        worker.holdingUDPSends(queueDelay: queueDelay, handleBatch)
+                                    }) {
                     [unowned worker] bytes, source, truncated in
                     worker.receiveDatagram(bytes, from: source, truncated: truncated, listenerIndex: listenerIndex)
                 }

@@ -53,6 +53,12 @@ public final class Worker: @unchecked Sendable {
     private var udpSendsHeld = false
     private var outboxes: [DatagramOutbox<HeldSend>] = []
     var draining = false
+    /// The batch being handled waited in the socket longer than `settings.overloadQueueDelay`:
+    /// new work is refused with 503 (`isNewWork`).
+    private var overloaded = false
+    /// Since when this worker has been refusing new work, and how many requests (for the log).
+    private var overloadEpisode: (since: Instant, refused: Int)?
+    private var lastLateBatch = Instant.zero
     /// Tags and branches for what this worker builds itself.
     let tokens = RandomTokens()
     private var tickSource: DispatchSourceTimer?
@@ -186,6 +192,14 @@ public final class Worker: @unchecked Sendable {
                                                   toTag: tokens.token(), headers: rejection.headers),
                              to: peer, transaction: nil, now: now)
                 }
+                return
+            }
+            if overloaded, pendingRejection == nil, isNewWork(message) {
+                shared.metrics.refusal(reason: "overload")
+                overloadEpisode?.refused += 1
+                transmit(message.makeResponse(statusCode: 503, reason: "Service Unavailable (overloaded)", toTag: tokens.token(),
+                                              headers: [(.retryAfter, "\(settings.retryAfterSeconds)")]),
+                         to: peer, transaction: nil, now: now)
                 return
             }
             if pendingRejection == nil, !draining,
@@ -403,10 +417,12 @@ public final class Worker: @unchecked Sendable {
 
     /// Runs `handleBatch` (the handling of one batch of received datagrams) with UDP sends held
     /// in `outboxes`, then sends them, one sendmmsg(2) per socket for up to 64.
-    func holdingUDPSends(_ handleBatch: () -> Void) {
+    func holdingUDPSends(queueDelay: Duration?, _ handleBatch: () -> Void) {
+        noteOverload(queueDelay: queueDelay)
         udpSendsHeld = true
         handleBatch()
         udpSendsHeld = false
+        overloaded = false
         for outbox in outboxes where !outbox.isEmpty {
             let failures = outbox.flush()
             guard !failures.isEmpty else { continue }
@@ -415,6 +431,45 @@ public final class Worker: @unchecked Sendable {
                 reportSendFailure(error.description, peer: held.peer, transaction: held.transaction, now: now)
             }
         }
+    }
+
+    /// Whether the batch about to be handled waited too long (`WorkerSettings.overloadQueueDelay`).
+    /// The log has one line when refusing begins and one when no batch has been late for a
+    /// second, with how many requests were refused meanwhile (not a line per batch).
+    private func noteOverload(queueDelay: Duration?) {
+        guard let limit = settings.overloadQueueDelay, let queueDelay else { return }
+        overloaded = queueDelay > limit
+        let now = MonotonicClock.now()
+        if overloaded {
+            lastLateBatch = now
+            if overloadEpisode == nil {
+                overloadEpisode = (since: now, refused: 0)
+                logger.notice("overloaded: refusing new requests with 503", metadata: [
+                    "worker": "\(index)", "queueDelayMilliseconds": "\(queueDelay / .milliseconds(1))"])
+            }
+        } else {
+            endOverloadEpisodeIfQuiet(at: now)
+        }
+    }
+
+    /// Ends the overload episode in the log once no batch has been late for a second (called for
+    /// each batch, and by the timer tick for when the traffic stops).
+    private func endOverloadEpisodeIfQuiet(at now: Instant) {
+        guard let episode = overloadEpisode, now.nanoseconds - lastLateBatch.nanoseconds > 1_000_000_000 else { return }
+        overloadEpisode = nil
+        logger.notice("no longer overloaded: taking new requests again", metadata: [
+            "worker": "\(index)", "refused": "\(episode.refused)",
+            "forMilliseconds": "\((lastLateBatch.nanoseconds - episode.since.nanoseconds) / 1_000_000)"])
+    }
+
+    /// New work, which an overloaded worker refuses: a request outside any dialog (no To tag)
+    /// that starts something (not ACK or CANCEL) and is not a retransmission of a request whose
+    /// transaction is open. Calls in progress (their ACK, BYE, re-INVITE) and open transactions
+    /// are still served, so that what was taken on is finished.
+    private func isNewWork(_ request: SIPMessage) -> Bool {
+        guard request.method != .ack, request.method != .cancel, (try? request.to())??.tag == nil else { return false }
+        guard let id = TransactionID(serverRequest: request) else { return true }
+        return !table.contains(id)
     }
 
     private func outbox(for socket: UDPSocket) -> DatagramOutbox<HeldSend> {
@@ -485,6 +540,7 @@ public final class Worker: @unchecked Sendable {
 
     private func tick() {
         let now = MonotonicClock.now()
+        endOverloadEpisodeIfQuiet(at: now)
         for entry in wheel.advance(to: now) {
             guard case .transaction(let key) = entry else {
                 if case .user(let timer) = entry, userTimers.removeValue(forKey: timer) != nil {

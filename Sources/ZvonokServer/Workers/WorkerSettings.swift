@@ -15,11 +15,17 @@ public struct WorkerSettings: Sendable {
     /// `host[:port]` for the sent-by of requests we send, when the server is behind NAT;
     /// nil: the address of the leaving socket.
     public var advertisedAddress: String?
+    /// Overload: while the datagrams a worker reads have waited longer than this in its socket,
+    /// it refuses new work (out-of-dialog requests that match no transaction) with 503 and
+    /// Retry-After, and keeps serving the calls and transactions it has (RFC 3261 §21.5.4; the
+    /// local control RFC 6357 §5 describes). nil (the default): never.
+    public var overloadQueueDelay: Duration?
 
     public init(parserLimits: SIPParserLimits = .default, validationPolicy: ValidationPolicy = .zvonok,
                 timers: TransactionTimerSettings = .rfc3261, maxTransactions: Int = 100_000,
                 tcpIdleTimeout: Duration = .seconds(600), retryAfterSeconds: Int = 5,
-                udpMTUBytes: Int = 1300, advertisedAddress: String? = nil) {
+                udpMTUBytes: Int = 1300, advertisedAddress: String? = nil,
+                overloadQueueDelay: Duration? = nil) {
         self.parserLimits = parserLimits
         self.validationPolicy = validationPolicy
         self.timers = timers
@@ -28,5 +34,6 @@ public struct WorkerSettings: Sendable {
         self.retryAfterSeconds = retryAfterSeconds
         self.udpMTUBytes = udpMTUBytes
         self.advertisedAddress = advertisedAddress
+        self.overloadQueueDelay = overloadQueueDelay
     }
 }
