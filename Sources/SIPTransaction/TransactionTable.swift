@@ -260,8 +260,9 @@ public struct TransactionTable<Peer: Sendable & Hashable>: Sendable {
     }
 
     /// A To tag for a stateless response: FNV-1a (64 bits) of the Call-ID, the From tag and the top
-    /// Via branch, in hex. The same request always gets the same tag.
-    static func statelessToTag(for request: SIPMessage) -> String {
+    /// Via branch, in hex. The same request always gets the same tag (§8.2.7), so a retransmission
+    /// of a request refused without a transaction is refused with the same tag.
+    public static func statelessToTag(for request: SIPMessage) -> String {
         var hash = FNV1a()
         hash.combineField(request.firstValue(.callID)?.bytes ?? [])
         hash.combineField((try? request.from())?.tag?.bytes ?? [])

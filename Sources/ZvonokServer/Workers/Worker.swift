@@ -197,7 +197,8 @@ public final class Worker: @unchecked Sendable {
             if overloaded, pendingRejection == nil, isNewWork(message) {
                 shared.metrics.refusal(reason: "overload")
                 overloadEpisode?.refused += 1
-                transmit(message.makeResponse(statusCode: 503, reason: "Service Unavailable (overloaded)", toTag: tokens.token(),
+                transmit(message.makeResponse(statusCode: 503, reason: "Service Unavailable (overloaded)",
+                                              toTag: TransactionTable<SIPPeer>.statelessToTag(for: message),
                                               headers: [(.retryAfter, "\(settings.retryAfterSeconds)")]),
                          to: peer, transaction: nil, now: now)
                 return
